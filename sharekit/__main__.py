@@ -1,0 +1,3 @@
+from sharekit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,36 @@
+"""Status lines for notebooks and terminals: displayed through IPython when a shell runs, printed otherwise."""
+
+from __future__ import annotations
+
+import html
+import sys
+
+
+class Status:
+    """A one-line message; green for success, amber for warnings."""
+
+    COLOURS = {"info": "#1f6f43", "warning": "#8a5a00", "error": "#a4262c"}
+
+    def __init__(self, text: str, level: str = "info") -> None:
+        self.text = text
+        self.level = level
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        colour = self.COLOURS.get(self.level, "#333")
+        return f'<div style="color:{colour}">{html.escape(self.text)}</div>'
+
+
+def show_status(text: str, level: str = "info") -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # IPython is a dependency, but the server process may run without it
+        get_ipython = None  # type: ignore[assignment]
+    if get_ipython is not None and get_ipython() is not None:
+        from IPython.display import display
+
+        display(Status(text, level))
+    else:
+        print(text, file=sys.stderr if level != "info" else sys.stdout)

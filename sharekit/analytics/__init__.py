@@ -1,0 +1,1 @@
+"""Usage analytics over the audit log."""

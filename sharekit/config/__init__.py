@@ -1,0 +1,1 @@
+"""Configuration as code: YAML model, plan, apply, export."""

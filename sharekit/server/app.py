@@ -1,0 +1,164 @@
+"""Assembles the embedded server: routes, middleware and the one error handler. No request logic here."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Callable, Sequence
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from sharekit.server import routes_admin, routes_files, routes_rest, routes_sharing, routes_sql
+from sharekit.server.audit import AuditEvent, RequestAudit
+from sharekit.server.errors import PayloadTooLarge, SharekitError
+from sharekit.server.state import ServerState
+from sharekit.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("sharekit.server")
+
+MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any legitimate management or protocol request
+PROTOCOL_PREFIX = "/delta-sharing/"
+
+
+def create_app(state: ServerState, on_shutdown: Sequence[Callable[[], None]] = ()) -> Starlette:
+    """The ASGI app; ``on_shutdown`` hooks run at graceful shutdown (uvicorn re-raises SIGTERM afterwards,
+    so code after ``server.run()`` would never run)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        for hook in on_shutdown:
+            hook()
+
+    routes = [
+        *routes_admin.routes(),
+        *routes_rest.routes(),
+        *routes_sql.routes(),
+        *routes_sharing.routes(),
+        *routes_files.routes(),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={SharekitError: _render_error, HTTPException: _render_http_exception, Exception: _render_crash},
+        lifespan=lifespan,
+    )
+    app.state.sharekit = state
+    app.add_middleware(AuditMiddleware)
+    app.add_middleware(BodyLimitMiddleware)
+    return app
+
+
+def error_body(path: str, error_code: str, message: str) -> dict[str, str]:
+    """Protocol routes use the Delta Sharing shape; everything else the Databricks REST shape."""
+    if path.startswith(PROTOCOL_PREFIX):
+        return {"errorCode": error_code, "message": message}
+    return {"error_code": error_code, "message": message}
+
+
+def _error_response(request: Request, status: int, error_code: str, message: str) -> Response:
+    entry = getattr(request.state, "audit", None)
+    if isinstance(entry, RequestAudit):
+        entry.error_message = f"{error_code}: {message}"
+    return JSONResponse(error_body(request.url.path, error_code, message), status_code=status)
+
+
+async def _render_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SharekitError)
+    return _error_response(request, exc.status, exc.error_code, exc.message)
+
+
+async def _render_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    codes = {404: "ENDPOINT_NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+    return _error_response(request, exc.status_code, codes.get(exc.status_code, "BAD_REQUEST"), str(exc.detail))
+
+
+async def _render_crash(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return _error_response(request, 500, "INTERNAL_ERROR", "internal error")
+
+
+class BodyLimitMiddleware:
+    """Refuses bodies over MAX_BODY_BYTES with 413, whether announced by Content-Length or streamed."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            await _send_json(send, scope, 413, "REQUEST_TOO_LARGE", f"request body over {MAX_BODY_BYTES} bytes")
+            return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > MAX_BODY_BYTES:
+                    raise PayloadTooLarge(f"request body over {MAX_BODY_BYTES} bytes")
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+async def _send_json(send: Send, scope: Scope, status: int, code: str, message: str) -> None:
+    body = json.dumps(error_body(scope.get("path", ""), code, message)).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class AuditMiddleware:
+    """Records the action a handler declared (``audit_request``) once the response status is known."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            entry = scope["state"].get("audit")
+            if isinstance(entry, RequestAudit):
+                _record(scope, entry, status, request_id)
+
+
+def _record(scope: Scope, entry: RequestAudit, status: int, request_id: str) -> None:
+    state: ServerState = scope["app"].state.sharekit
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or []}
+    client: Any = scope.get("client")
+    state.audit.record(AuditEvent(
+        action_name=entry.action_name,
+        request_params=entry.request_params,
+        status_code=status,
+        error_message=entry.error_message if status >= 400 else None,
+        user_email=entry.user_email,
+        source_ip=client[0] if client else None,
+        user_agent=headers.get("user-agent"),
+        request_id=request_id,
+    ))

@@ -1,0 +1,53 @@
+"""Runs the embedded server in this process: bind, record ``server.json``, serve, clean up."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from pathlib import Path
+
+from sharekit.server.home import Home
+
+
+def serve(home: Path, *, host: str = "127.0.0.1", port: int = 0, demo: bool = False, log_level: str = "warning") -> None:
+    import uvicorn
+
+    from sharekit.server.app import create_app
+    from sharekit.server.state import build_state
+
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    bound_port = sock.getsockname()[1]
+    url_host = f"[{host}]" if ":" in host else host
+    if host in ("0.0.0.0", "::"):
+        url_host = "127.0.0.1"
+    base_url = f"http://{url_host}:{bound_port}"
+
+    state = build_state(home, base_url=base_url)
+    if demo:
+        from sharekit.demo.tables import create_demo_tables
+
+        create_demo_tables(state.home.tables_dir)
+    info = {"url": base_url, "pid": os.getpid(), "started_at": int(time.time() * 1000), "home": str(state.home.root)}
+
+    def shutdown() -> None:
+        _remove_server_info(state.home, os.getpid())
+        state.audit.close()
+        state.catalog.close()
+
+    app = create_app(state, on_shutdown=[shutdown])
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_keep_alive=30,
+                            limit_concurrency=512, h11_max_incomplete_event_size=64 * 1024)
+    server = uvicorn.Server(config)
+    state.home.write_server_info(info)
+    logging.getLogger("sharekit.server").warning("sharekit server listening on %s (home %s)", base_url, home)
+    server.run(sockets=[sock])
+
+
+def _remove_server_info(home: Home, pid: int) -> None:
+    info = home.read_server_info()
+    if info and info.get("pid") == pid:
+        home.server_json.unlink(missing_ok=True)

@@ -1,0 +1,55 @@
+"""Everything a request handler may need, built once per server process."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sharekit.server.audit import AuditLog
+from sharekit.server.home import Home
+from sharekit.types import Clock
+
+if TYPE_CHECKING:
+    from sharekit.server.catalog import CatalogStore
+    from sharekit.server.tables import TableRegistry
+
+ADMIN_USER = "admin@sharekit.local"
+
+
+@dataclass
+class ServerState:
+    home: Home
+    catalog: CatalogStore
+    tables: TableRegistry
+    audit: AuditLog
+    secret: bytes
+    admin_token: str
+    clock: Clock = time.time
+    base_url: str = "http://127.0.0.1"  # set once the listening port is known
+    admin_user: str = ADMIN_USER
+    extras: dict[str, object] = field(default_factory=dict)  # caches owned by individual modules
+
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+
+def build_state(root: Path, *, clock: Clock = time.time, base_url: str = "http://127.0.0.1") -> ServerState:
+    """Open (creating on first use) the state under ``root``."""
+    from sharekit.server.catalog import CatalogStore
+    from sharekit.server.tables import TableRegistry
+
+    home = Home(root)
+    home.ensure()
+    secret = home.secret()
+    return ServerState(
+        home=home,
+        catalog=CatalogStore(home.catalog_db, clock=clock, secret=secret),
+        tables=TableRegistry(home),
+        audit=AuditLog(home.audit_dir, clock=clock),
+        secret=secret,
+        admin_token=home.admin_token(),
+        clock=clock,
+        base_url=base_url,
+    )

@@ -1,0 +1,17 @@
+"""Type aliases shared across sharekit."""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, MutableMapping, Union
+
+JSON = Union[dict[str, Any], list[Any], str, int, float, bool, None]
+JSONObject = dict[str, Any]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+Clock = Callable[[], float]
+"""Returns the current time in seconds since the epoch (``time.time`` by default)."""

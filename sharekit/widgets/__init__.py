@@ -1,0 +1,1 @@
+"""Widget forms and the usage dashboard."""
