@@ -24,13 +24,11 @@ class Status:
 
 
 def show_status(text: str, level: str = "info") -> None:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # IPython is a dependency, but the server process may run without it
-        get_ipython = None  # type: ignore[assignment]
-    if get_ipython is not None and get_ipython() is not None:
+    from IPython import get_ipython
+
+    if get_ipython() is not None:
         from IPython.display import display
 
-        display(Status(text, level))
+        display(Status(text, level))  # type: ignore[no-untyped-call]
     else:
         print(text, file=sys.stderr if level != "info" else sys.stdout)
