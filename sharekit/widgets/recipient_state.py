@@ -1,0 +1,95 @@
+"""RecipientForm's plain state: what the user typed, whether it is valid, and the SDK calls it turns into."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from sharekit.widgets import validation as v
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.service.sharing import RecipientInfo
+
+DAY_MS = 86_400_000
+
+
+@dataclass
+class RecipientDraft:
+    name: str = ""
+    comment: str = ""
+    properties: list[tuple[str, str]] = field(default_factory=list)
+    ip_text: str = ""
+    expires_in_days: int | None = None  # None or 0: the token never expires
+
+    @property
+    def ip_access_list(self) -> list[str]:
+        return v.parse_ip_list(self.ip_text)
+
+    def problem(self) -> str | None:
+        """The first reason the recipient cannot be created, or None."""
+        return v.first_problem(
+            v.check_name(self.name.strip(), "recipient name"),
+            v.check_properties([(key.strip(), value) for key, value in self.properties]),
+            v.check_ip_list(self.ip_access_list),
+            v.check_expiry_days(self.expires_in_days),
+        )
+
+    def create_kwargs(self, now_ms: int | None = None) -> dict[str, Any]:
+        """Keyword arguments for ``WorkspaceClient.recipients.create`` (raises ValueError when invalid)."""
+        from databricks.sdk.service.sharing import AuthenticationType, IpAccessList, SecurablePropertiesKvPairs
+
+        problem = self.problem()
+        if problem:
+            raise ValueError(problem)
+        kwargs: dict[str, Any] = {"name": self.name.strip(), "authentication_type": AuthenticationType.TOKEN}
+        if self.comment.strip():
+            kwargs["comment"] = self.comment.strip()
+        properties = {key.strip(): value for key, value in self.properties}
+        if properties:
+            kwargs["properties_kvpairs"] = SecurablePropertiesKvPairs(properties=properties)
+        if self.ip_access_list:
+            kwargs["ip_access_list"] = IpAccessList(allowed_ip_addresses=self.ip_access_list)
+        if self.expires_in_days:
+            now = now_ms if now_ms is not None else int(time.time() * 1000)
+            kwargs["expiration_time"] = now + self.expires_in_days * DAY_MS
+        return kwargs
+
+
+def activation_link(info: RecipientInfo) -> str | None:
+    """The activation URL of the newest token not yet retrieved (None once it has been used)."""
+    tokens = sorted(info.tokens or [], key=lambda token: token.created_at or 0, reverse=True)
+    for token in tokens:
+        if token.activation_url:
+            return token.activation_url
+    return info.activation_url or None
+
+
+@dataclass
+class RecipientOps:
+    """The SDK calls behind the form's buttons (no widgets here)."""
+
+    client: WorkspaceClient
+
+    def names(self) -> list[str]:
+        return sorted(recipient.name for recipient in self.client.recipients.list() if recipient.name)
+
+    def create(self, draft: RecipientDraft) -> RecipientInfo:
+        return self.client.recipients.create(**draft.create_kwargs())
+
+    def rotate(self, name: str, expire_existing_in_seconds: int = 0) -> RecipientInfo:
+        if expire_existing_in_seconds < 0:
+            raise ValueError("the current token's remaining lifetime cannot be negative")
+        return self.client.recipients.rotate_token(name, existing_token_expire_in_seconds=expire_existing_in_seconds)
+
+    def delete(self, name: str) -> None:
+        self.client.recipients.delete(name)
+
+
+@dataclass
+class Confirmation:
+    """A destructive action waiting for the user's second click."""
+
+    prompt: str
+    action: Callable[[], None]

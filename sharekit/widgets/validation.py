@@ -1,0 +1,122 @@
+"""Checks the forms run as the user types: names, CIDRs, property keys, aliases, expiry.
+
+Each check returns ``None`` when the value is fine, else a one-line reason the form shows next to the disabled
+button. Names follow the configuration engine's rule (letters, digits, '_' and '-', at most 255 characters,
+case-insensitive), a subset of Unity Catalog's (no period, space, slash or control character), so whatever a form
+creates a ``%%share`` document can manage too. Property keys follow the same engine. The workspace stays the final judge; its message is shown when it disagrees.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import Counter
+from typing import Iterable
+
+MAX_NAME_LENGTH = 255
+MAX_IP_ENTRIES = 100
+MAX_EXPIRY_DAYS = 3650
+_FORBIDDEN_IN_NAME = re.compile(r"[.\s/?#\x00-\x1f\x7f]")
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$")
+_ALIAS_PART = re.compile(r"^[A-Za-z0-9_]+$")
+_PROPERTY_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+_TABLE_NAME = re.compile(r"^[^.\s/]+\.[^.\s/]+\.[^.\s/]+$")
+
+
+def check_name(value: str, kind: str = "name") -> str | None:
+    """A share or recipient name: letters, digits, '_' and '-' (the rule ``%%share`` documents use too)."""
+    if not value:
+        return f"{kind} is required"
+    if len(value) > MAX_NAME_LENGTH:
+        return f"{kind} is longer than {MAX_NAME_LENGTH} characters"
+    bad = _FORBIDDEN_IN_NAME.search(value)
+    if bad:
+        shown = {" ": "a space", ".": "a period", "/": "a slash", "?": "'?'", "#": "'#'"}.get(
+            bad.group(), "a control or blank character")
+        return f"{kind} {value!r} contains {shown}"
+    if not _NAME.match(value):
+        return f"{kind} {value!r} may only contain letters, digits, '_' and '-' (and not start with '-')"
+    return None
+
+
+def check_table_name(value: str) -> str | None:
+    """A three-part ``catalog.schema.table`` name."""
+    if not _TABLE_NAME.match(value):
+        return f"table {value!r} is not a catalog.schema.table name"
+    return None
+
+
+def check_alias(value: str) -> str | None:
+    """A ``shared_as`` alias: empty (automatic) or ``schema.table`` with letters, digits and underscores."""
+    if not value:
+        return None
+    parts = value.split(".")
+    if len(parts) != 2 or not all(_ALIAS_PART.match(part) for part in parts):
+        return f"alias {value!r} must be schema.table (letters, digits, underscores)"
+    return None
+
+
+def parse_ip_list(text: str) -> list[str]:
+    """Split an allow list typed as commas, spaces or one entry per line."""
+    return [item for item in re.split(r"[\s,;]+", text.strip()) if item]
+
+
+def check_cidr(value: str) -> str | None:
+    """An IPv4/IPv6 address or CIDR block (host bits may be set, as Databricks accepts)."""
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return f"{value!r} is not an IP address or CIDR block"
+    return None
+
+
+def check_ip_list(entries: Iterable[str]) -> str | None:
+    items = list(entries)
+    if len(items) > MAX_IP_ENTRIES:
+        return f"the IP allow list has {len(items)} entries; at most {MAX_IP_ENTRIES} are allowed"
+    for item in items:
+        problem = check_cidr(item)
+        if problem:
+            return problem
+    duplicates = sorted(key for key, count in Counter(items).items() if count > 1)
+    if duplicates:
+        return f"the IP allow list repeats {duplicates[0]!r}"
+    return None
+
+
+def check_property_key(key: str) -> str | None:
+    if not key:
+        return "a property key is empty"
+    if len(key) > MAX_NAME_LENGTH or not _PROPERTY_KEY.match(key):
+        return f"property key {key!r} may only contain letters, digits, '_', '-' and '.'"
+    if key.lower().startswith("databricks"):
+        return f"property key {key!r}: keys starting with 'databricks' are reserved"
+    return None
+
+
+def check_properties(pairs: Iterable[tuple[str, str]]) -> str | None:
+    """Rows of ``(key, value)``: every key valid and used once."""
+    keys = [key for key, _ in pairs]
+    for key in keys:
+        problem = check_property_key(key)
+        if problem:
+            return problem
+    duplicates = sorted(key for key, count in Counter(keys).items() if count > 1)
+    if duplicates:
+        return f"duplicate property key {duplicates[0]!r}"
+    return None
+
+
+def check_expiry_days(days: int | None) -> str | None:
+    """Token lifetime in days; ``None`` or 0 means the token never expires."""
+    if days is None or days == 0:
+        return None
+    if days < 0:
+        return "the token lifetime cannot be negative"
+    if days > MAX_EXPIRY_DAYS:
+        return f"the token lifetime is longer than {MAX_EXPIRY_DAYS} days"
+    return None
+
+
+def first_problem(*problems: str | None) -> str | None:
+    return next((problem for problem in problems if problem), None)
