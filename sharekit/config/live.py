@@ -1,0 +1,107 @@
+"""Read the live sharing configuration through ``WorkspaceClient`` (read calls only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
+
+from sharekit.config.state import ObjectState, RecipientState
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+
+@dataclass
+class LiveShare:
+    name: str
+    comment: str | None
+    objects: dict[str, ObjectState]
+    grants: set[str] | None = None  # recipients holding SELECT; None = not read
+
+
+@dataclass
+class LiveState:
+    share_names: set[str] = field(default_factory=set)
+    shares: dict[str, LiveShare] = field(default_factory=dict)  # only the shares read in full
+    recipients: dict[str, RecipientState] = field(default_factory=dict)
+    tables: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (catalog, schema) → table names
+    schemas: dict[str, set[str]] = field(default_factory=dict)  # catalog → schema names
+    views: dict[str, str | None] = field(default_factory=dict)  # full name → view definition (None = missing)
+
+
+def list_share_names(client: WorkspaceClient) -> set[str]:
+    return {(info.name or "").lower() for info in client.shares.list_shares() if info.name}
+
+
+def read_share(client: WorkspaceClient, name: str) -> LiveShare:
+    info = client.shares.get(name, include_shared_data=True)
+    objects = {}
+    for obj in info.objects or []:
+        state = ObjectState.from_sdk(obj)
+        objects[state.name] = state
+    return LiveShare((info.name or name).lower(), info.comment or None, objects)
+
+
+def read_grants(client: WorkspaceClient, share: str) -> set[str]:
+    """Recipients holding SELECT on ``share`` (``share_permissions`` is paged by hand: it has no iterator)."""
+    holders: set[str] = set()
+    token: str | None = None
+    while True:
+        response = client.shares.share_permissions(share, page_token=token) if token else \
+            client.shares.share_permissions(share)
+        for assignment in response.privilege_assignments or []:
+            privileges = {p.value if hasattr(p, "value") else str(p) for p in assignment.privileges or []}
+            if assignment.principal and privileges & {"SELECT", "ALL_PRIVILEGES"}:
+                holders.add(assignment.principal.lower())
+        token = response.next_page_token
+        if not token:
+            return holders
+
+
+def read_recipients(client: WorkspaceClient) -> dict[str, RecipientState]:
+    out = {}
+    for info in client.recipients.list():
+        state = RecipientState.from_sdk(info)
+        out[state.name] = state
+    return out
+
+
+def read_tables(client: WorkspaceClient, catalog: str, schema: str) -> set[str]:
+    from databricks.sdk.errors import NotFound
+
+    try:
+        return {(t.name or "").lower() for t in client.tables.list(catalog, schema)}
+    except NotFound:
+        return set()
+
+
+def read_schemas(client: WorkspaceClient, catalog: str) -> set[str]:
+    from databricks.sdk.errors import NotFound
+
+    try:
+        return {(s.name or "").lower() for s in client.schemas.list(catalog)}
+    except NotFound:
+        return set()
+
+
+def read_view(client: WorkspaceClient, name: str) -> str | None:
+    """The stored definition of a view, ``""`` for a non-view table of that name, None when missing."""
+    from databricks.sdk.errors import NotFound
+
+    try:
+        info = client.tables.get(name)
+    except NotFound:
+        return None
+    return info.view_definition or ""
+
+
+def read_full(client: WorkspaceClient, shares: Iterable[str] | None = None) -> LiveState:
+    """Everything export needs: the chosen shares (all by default) with objects and grants, and all recipients."""
+    state = LiveState(share_names=list_share_names(client))
+    wanted = sorted(state.share_names) if shares is None else [s.lower() for s in shares]
+    for name in wanted:
+        share = read_share(client, name)
+        share.grants = read_grants(client, name)
+        state.shares[share.name] = share
+    state.recipients = read_recipients(client)
+    return state

@@ -1,0 +1,299 @@
+"""Diff a document against the live workspace into ordered actions, grouped into the fewest write calls.
+
+Order: views → create shares → share updates (removals, then additions, then updates; up to 100 object changes
+per call, the comment riding on the first) → create/update recipients → one permissions call per share →
+(with ``prune``) delete recipients → delete shares. Inside a share the document is the whole truth; shares and
+recipients it does not mention are left alone unless ``prune``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sharekit.config import live as live_reads
+from sharekit.config.calls import count_calls
+from sharekit.config.loader import ConfigError, Document, Issue
+from sharekit.config.model import ShareSpec
+from sharekit.config.state import ObjectState, needs_replace, object_changes, partition_spec_text, recipient_changes
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+MAX_UPDATES_PER_CALL = 100
+SYMBOLS = {"create": "+", "add": "+", "grant": "+", "update": "~", "replace": "±", "delete": "-", "remove": "-",
+           "revoke": "-"}
+
+
+@dataclass(frozen=True)
+class Action:
+    """One change, e.g. ``add object main.sales.orders to share s`` or ``grant SELECT on s to acme``."""
+
+    op: str  # create | update | replace | delete | add | remove | grant | revoke
+    kind: str  # view | share | object | recipient | permission
+    target: str  # the view, share or recipient
+    item: str = ""  # the object (for object actions) or the recipient (for permission actions)
+    detail: str = ""
+
+    @property
+    def symbol(self) -> str:
+        return SYMBOLS.get(self.op, "?")
+
+    def __str__(self) -> str:
+        what = f"{self.kind} {self.target}" + (f" / {self.item}" if self.item else "")
+        return f"{self.symbol} {self.op} {what}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass
+class Step:
+    """One write call: ``api.method(**kwargs)`` (``sql.execute`` runs a statement), carrying ``actions``."""
+
+    api: str
+    method: str
+    kwargs: dict[str, Any]
+    actions: list[Action]
+
+    @property
+    def call(self) -> str:
+        return f"{self.api}.{self.method}"
+
+
+@dataclass
+class Plan:
+    actions: list[Action] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    reads: int = 0  # read calls made to build the plan
+    prune: bool = False
+    source: str = "<config>"
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.steps)
+
+    def summary(self) -> str:
+        if not self.steps:
+            return "no changes: the workspace matches the document"
+        counts: dict[str, int] = {}
+        for action in self.actions:
+            counts[action.op] = counts.get(action.op, 0) + 1
+        parts = ", ".join(f"{n} {op}" for op, n in counts.items())
+        return f"{len(self.actions)} change(s) in {len(self.steps)} call(s): {parts}"
+
+
+def _object_detail(state: ObjectState, changed: list[str] | None = None) -> str:
+    bits = [] if state.type == "TABLE" else [state.type]
+    if state.shared_as:
+        bits.append(f"as {state.shared_as}")
+    if state.partitions:
+        bits.append("partitions " + " OR ".join(f"({partition_spec_text(p)})" for p in state.partitions))
+    if state.history:
+        bits.append("with history" + (" and CDF" if state.cdf else ""))
+    if changed:
+        bits.insert(0, "changes " + ", ".join(changed))
+    return "; ".join(bits)
+
+
+class _Planner:
+    def __init__(self, client: WorkspaceClient, document: Document, prune: bool, check_tables: bool) -> None:
+        self.client = client
+        self.document = document
+        self.config = document.config
+        self.prune = prune
+        self.check_tables = check_tables
+        self.live = live_reads.LiveState()
+        self.plan = Plan(prune=prune, source=document.source)
+        self.issues: list[Issue] = []
+
+    def step(self, api: str, method: str, kwargs: dict[str, Any], actions: list[Action]) -> None:
+        self.plan.steps.append(Step(api, method, kwargs, actions))
+        self.plan.actions.extend(actions)
+
+    def read(self) -> None:
+        client, live = self.client, self.live
+        live.share_names = live_reads.list_share_names(client)
+        live.recipients = live_reads.read_recipients(client)
+        for share in self.config.shares:
+            if share.name in live.share_names:
+                live.shares[share.name] = live_reads.read_share(client, share.name)
+        granted = {g.share for g in self.config.grants}
+        for name in sorted({s.name for s in self.config.shares} | granted):
+            if name in live.share_names:
+                live.shares.setdefault(name, live_reads.LiveShare(name, None, {}))
+                live.shares[name].grants = live_reads.read_grants(client, name)
+        for view in self.config.views:
+            live.views[view.name] = live_reads.read_view(client, view.name)
+
+    def views(self) -> None:
+        from sharekit.config.sqltext import create_view_statement
+
+        for index, view in enumerate(self.config.views):
+            current = self.live.views.get(view.name)
+            if current == "":
+                self.issues.append(self.document.issue(("views", index, "name"),
+                                                       f"{view.name} exists and is not a view"))
+                continue
+            if current is not None and " ".join(current.split()) == " ".join(view.sql.split()):
+                continue
+            op = "create" if current is None else "replace"
+            self.step("sql", "execute", {"statement": create_view_statement(view.name, view.sql)},
+                      [Action(op, "view", view.name, detail="CREATE OR REPLACE VIEW")])
+
+    def table_exists(self, state: ObjectState) -> bool:
+        if not self.check_tables or state.name in {v.name for v in self.config.views}:
+            return True
+        parts = state.name.split(".")
+        if state.type == "SCHEMA":
+            if parts[0] not in self.live.schemas:
+                self.live.schemas[parts[0]] = live_reads.read_schemas(self.client, parts[0])
+            return parts[1] in self.live.schemas[parts[0]]
+        key = (parts[0], parts[1])
+        if key not in self.live.tables:
+            self.live.tables[key] = live_reads.read_tables(self.client, *key)
+        return parts[2] in self.live.tables[key]
+
+    def share(self, index: int, spec: ShareSpec) -> None:
+        from databricks.sdk.service import sharing
+
+        current = self.live.shares.get(spec.name) if spec.name in self.live.share_names else None
+        live_objects = current.objects if current else {}
+        removes: list[tuple[Action, sharing.SharedDataObjectUpdate]] = []
+        adds: list[tuple[Action, sharing.SharedDataObjectUpdate]] = []
+        updates: list[tuple[Action, sharing.SharedDataObjectUpdate]] = []
+        Update, Kind = sharing.SharedDataObjectUpdate, sharing.SharedDataObjectUpdateAction
+        desired_names = set()
+        for o_index, obj in enumerate(spec.tables):
+            desired = ObjectState.from_spec(obj)
+            desired_names.add(desired.name)
+            existing = live_objects.get(desired.name)
+            if existing is None:
+                if not self.table_exists(desired):
+                    self.issues.append(self.document.issue(("shares", index, "tables", o_index),
+                                                           f"{desired.type.lower()} {desired.name} does not exist"))
+                adds.append((Action("add", "object", spec.name, desired.name, _object_detail(desired)),
+                             Update(action=Kind.ADD, data_object=desired.to_sdk())))
+                continue
+            changed = object_changes(desired, existing)
+            if not changed:
+                continue
+            if needs_replace(changed, desired, existing):
+                action = Action("replace", "object", spec.name, desired.name, _object_detail(desired, changed))
+                removes.append((action, Update(action=Kind.REMOVE, data_object=sharing.SharedDataObject(
+                    name=existing.name, data_object_type=sharing.SharedDataObjectDataObjectType(existing.type)))))
+                adds.append((action, Update(action=Kind.ADD, data_object=desired.to_sdk())))
+            else:
+                updates.append((Action("update", "object", spec.name, desired.name, _object_detail(desired, changed)),
+                                Update(action=Kind.UPDATE, data_object=desired.to_sdk())))
+        for name in sorted(set(live_objects) - desired_names):
+            gone = live_objects[name]
+            removes.append((Action("remove", "object", spec.name, name),
+                            Update(action=Kind.REMOVE, data_object=sharing.SharedDataObject(
+                                name=name, data_object_type=sharing.SharedDataObjectDataObjectType(gone.type)))))
+        comment_action = None
+        if current is None:
+            self.step("shares", "create", {"name": spec.name, "comment": spec.comment},
+                      [Action("create", "share", spec.name, detail=spec.comment or "")])
+        elif spec.comment is not None and spec.comment != current.comment:
+            comment_action = Action("update", "share", spec.name, detail=f"comment {spec.comment!r}")
+        changes = removes + adds + updates
+        chunks = [changes[i:i + MAX_UPDATES_PER_CALL] for i in range(0, len(changes), MAX_UPDATES_PER_CALL)]
+        if comment_action is not None and not chunks:
+            chunks = [[]]
+        for number, chunk in enumerate(chunks):
+            kwargs: dict[str, Any] = {"name": spec.name}
+            actions: list[Action] = []
+            if number == 0 and comment_action is not None:
+                kwargs["comment"] = spec.comment
+                actions.append(comment_action)
+            if chunk:
+                kwargs["updates"] = [update for _, update in chunk]
+            for action, _ in chunk:
+                if action not in actions:
+                    actions.append(action)
+            self.step("shares", "update", kwargs, actions)
+
+    def recipients(self) -> None:
+        from databricks.sdk.service import sharing
+
+        for index, spec in enumerate(self.config.recipients):
+            current = self.live.recipients.get(spec.name)
+            if current is None:
+                kwargs: dict[str, Any] = {"name": spec.name,
+                                          "authentication_type": sharing.AuthenticationType(spec.authentication_type)}
+                if spec.comment is not None:
+                    kwargs["comment"] = spec.comment
+                if spec.all_properties():
+                    kwargs["properties_kvpairs"] = sharing.SecurablePropertiesKvPairs(properties=spec.all_properties())
+                if spec.ip_access_list:
+                    kwargs["ip_access_list"] = sharing.IpAccessList(allowed_ip_addresses=list(spec.ip_access_list))
+                if spec.expires is not None:
+                    kwargs["expiration_time"] = spec.expires
+                if spec.sharing_id:
+                    kwargs["data_recipient_global_metastore_id"] = spec.sharing_id
+                self.step("recipients", "create", kwargs,
+                          [Action("create", "recipient", spec.name, detail=spec.authentication_type)])
+                continue
+            if current.authentication_type != spec.authentication_type:
+                self.issues.append(self.document.issue(
+                    ("recipients", index, "authentication_type"),
+                    f"recipient {spec.name} uses {current.authentication_type}; the type cannot change "
+                    "(delete the recipient and create it again)"))
+                continue
+            changes = recipient_changes(spec, current)
+            if changes:
+                self.step("recipients", "update", {"name": spec.name, **changes},
+                          [Action("update", "recipient", spec.name, detail="changes " + ", ".join(sorted(changes)))])
+
+    def grants(self) -> None:
+        from databricks.sdk.service import sharing
+
+        defined_shares = {s.name for s in self.config.shares}
+        defined_recipients = {r.name for r in self.config.recipients}
+        desired: dict[str, set[str]] = {name: set() for name in defined_shares}
+        for index, grant in enumerate(self.config.grants):
+            if grant.share not in defined_shares and (self.prune or grant.share not in self.live.share_names):
+                why = " (with prune, grant only shares the document defines)" if self.prune else ""
+                self.issues.append(self.document.issue(("grants", index, "share"),
+                                                       f"share {grant.share} is not defined here or in the workspace{why}"))
+            if grant.recipient not in defined_recipients and (self.prune or grant.recipient not in self.live.recipients):
+                self.issues.append(self.document.issue(("grants", index, "recipient"),
+                                                       f"recipient {grant.recipient} is not defined here or in the workspace"))
+            desired.setdefault(grant.share, set()).add(grant.recipient)
+        for share in sorted(desired):
+            current = self.live.shares.get(share)
+            holders = (current.grants or set()) if current is not None else set()
+            add = sorted(desired[share] - holders)
+            revoke = sorted(holders - desired[share]) if share in defined_shares else []
+            if not add and not revoke:
+                continue
+            changes = [sharing.PermissionsChange(principal=r, add=["SELECT"]) for r in add]
+            changes += [sharing.PermissionsChange(principal=r, remove=["SELECT"]) for r in revoke]
+            actions = [Action("grant", "permission", share, r, "SELECT") for r in add]
+            actions += [Action("revoke", "permission", share, r, "SELECT") for r in revoke]
+            self.step("shares", "update_permissions", {"name": share, "changes": changes}, actions)
+
+    def pruned(self) -> None:
+        if not self.prune:
+            return
+        for name in sorted(set(self.live.recipients) - {r.name for r in self.config.recipients}):
+            self.step("recipients", "delete", {"name": name}, [Action("delete", "recipient", name)])
+        for name in sorted(self.live.share_names - {s.name for s in self.config.shares}):
+            self.step("shares", "delete", {"name": name}, [Action("delete", "share", name)])
+
+    def build(self) -> Plan:
+        with count_calls(self.client) as calls:
+            self.read()
+            self.views()
+            for index, spec in enumerate(self.config.shares):
+                self.share(index, spec)
+            self.recipients()
+            self.grants()
+            self.pruned()
+        self.plan.reads = calls.reads
+        if self.issues:
+            raise ConfigError(self.issues, self.document.source)
+        return self.plan
+
+
+def make_plan(client: WorkspaceClient, document: Document, *, prune: bool = False, check_tables: bool = True) -> Plan:
+    """Read the workspace and diff; raises ConfigError (naming lines) when the document cannot be applied."""
+    return _Planner(client, document, prune, check_tables).build()
