@@ -17,14 +17,24 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 from sharekit.server import auth
 from sharekit.server.errors import BadRequest, Conflict, NotFound
-from sharekit.server.records import Grant, Page, Partition, PartitionValue, Recipient, RecipientToken, Share, SharedObject
+from sharekit.server.records import (
+    Grant,
+    Page,
+    Partition,
+    PartitionValue,
+    Recipient,
+    RecipientToken,
+    Share,
+    SharedObject,
+)
 from sharekit.types import Clock
 
 DEFAULT_PAGE_SIZE = 100

@@ -16,9 +16,10 @@ import json
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sharekit.server import names
 from sharekit.server.catalog import CatalogStore, TableRegistration
