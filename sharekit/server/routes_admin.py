@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 
 from sharekit.server.audit import WORKSPACE_ID
 from sharekit.server.auth import require_admin, server_state
+from sharekit.server.rest_common import Call, endpoint, opt_str, req_str
 
 
 async def health(request: Request) -> Response:
@@ -43,10 +44,36 @@ async def create_demo(request: Request) -> Response:
     return JSONResponse({"created": created, "workspace_id": WORKSPACE_ID})
 
 
+def register_table(call: Call) -> dict[str, str | None]:
+    """``{"name": "main.x.y", "path": "/abs/delta/folder", "comment": "..."}``: share a Delta folder that lives
+    outside ``home/tables`` under a Unity Catalog name (it then lists, describes and shares like any table)."""
+    from pathlib import Path
+
+    entry = call.state.tables.register(req_str(call.body, "name"), Path(req_str(call.body, "path")),
+                                       comment=opt_str(call.body, "comment"))
+    return {"full_name": entry.full_name, "path": str(entry.path), "table_type": entry.table_type,
+            "comment": entry.comment}
+
+
+def list_registered_tables(call: Call) -> dict[str, list[dict[str, str | None]]]:
+    return {"tables": [{"full_name": e.full_name, "path": str(e.path), "table_type": e.table_type}
+                       for _, e in sorted(call.state.tables.entries().items())]}
+
+
+def unregister_table(call: Call) -> dict[str, str]:
+    call.state.tables.unregister(call.path("full_name"))
+    return {}
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/sharekit/health", health, methods=["GET"]),
         Route("/.well-known/databricks-config", databricks_config, methods=["GET"]),
         Route("/api/2.0/preview/scim/v2/Me", current_user, methods=["GET"]),
         Route("/sharekit/admin/demo", create_demo, methods=["POST"]),
+        Route("/sharekit/admin/tables", endpoint("registerTable", register_table, fields={"name", "path", "comment"},
+                                                 audit_params=lambda c: {"name": c.body.get("name")}),
+              methods=["POST"]),
+        Route("/sharekit/admin/tables", endpoint("listRegisteredTables", list_registered_tables), methods=["GET"]),
+        Route("/sharekit/admin/tables/{full_name}", endpoint("unregisterTable", unregister_table), methods=["DELETE"]),
     ]
