@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 PROGRESS_MIN_STEPS = 10  # a progress bar for applies with at least this many calls
 
 
+class ApplyFailed(RuntimeError):
+    """Raised by callers that want an exception for a failed apply; carries the ``ApplyResult``."""
+
+    def __init__(self, result: ApplyResult) -> None:
+        self.result = result
+        super().__init__(result.summary())
+
+
 class StatementFailed(RuntimeError):
     """A SQL statement (view creation) did not succeed; the message is the workspace's."""
 
@@ -68,7 +76,8 @@ class ApplyResult:
             return (f"applied {len(self.plan.actions)} change(s) in {self.writes} write call(s) "
                     f"({self.reads} reads, {self.seconds:.1f} s)")
         failed = self.failure
-        assert failed is not None  # not ok means one step failed
+        if failed is None:
+            return "apply incomplete"
         return (f"apply stopped: {failed.step.call} {failed.step.kwargs.get('name', '')} failed: {failed.message} — "
                 f"{self.count('done')} change(s) done, {self.count('failed')} failed, "
                 f"{self.count('not tried')} not tried; fix the cause and apply again to converge")
@@ -102,8 +111,8 @@ def _run(client: WorkspaceClient, warehouse_id: str | None, step: Step) -> Any:
     return getattr(getattr(client, step.api), step.method)(**step.kwargs)
 
 
-def _progress(total: int, enabled: bool | None) -> Any:
-    if enabled is False or (enabled is None and total < PROGRESS_MIN_STEPS):
+def _progress(total: int, enabled: bool | None, minimum: int) -> Any:
+    if enabled is False or (enabled is None and total < minimum):
         return None
     from tqdm.auto import tqdm
 
@@ -111,12 +120,12 @@ def _progress(total: int, enabled: bool | None) -> Any:
 
 
 def apply_plan(target: Workspace | WorkspaceClient, plan: Plan, *, progress: bool | None = None,
-               warehouse_id: str | None = None) -> ApplyResult:
+               progress_min: int = PROGRESS_MIN_STEPS, warehouse_id: str | None = None) -> ApplyResult:
     """Execute ``plan``'s steps in order; never raises for a failed call (see ``ApplyResult.failure``)."""
     client, default_warehouse = _client(target)
     warehouse = warehouse_id or default_warehouse
     result = ApplyResult(plan, reads=plan.reads)
-    bar = _progress(len(plan.steps), progress)
+    bar = _progress(len(plan.steps), progress, progress_min)
     started = time.perf_counter()
     with count_calls(client) as calls:
         try:
@@ -129,7 +138,7 @@ def apply_plan(target: Workspace | WorkspaceClient, plan: Plan, *, progress: boo
                     break
                 result.outcomes.append(StepOutcome(step, "done"))
                 if step.call == "recipients.create":
-                    url = _activation_url(response)
+                    url = activation_url(response)
                     if url:
                         result.activation_links[step.kwargs["name"]] = url
                 if bar is not None:
@@ -143,7 +152,7 @@ def apply_plan(target: Workspace | WorkspaceClient, plan: Plan, *, progress: boo
     return result
 
 
-def _activation_url(info: Any) -> str | None:
+def activation_url(info: Any) -> str | None:
     tokens = getattr(info, "tokens", None) or []
     for token in tokens:
         if getattr(token, "activation_url", None):
@@ -153,13 +162,14 @@ def _activation_url(info: Any) -> str | None:
 
 
 def apply(target: Workspace | WorkspaceClient, document: Document, *, prune: bool = False, dry_run: bool = False,
-          progress: bool | None = None, check_tables: bool = True, warehouse_id: str | None = None) -> ApplyResult:
+          progress: bool | None = None, progress_min: int = PROGRESS_MIN_STEPS, check_tables: bool = True,
+          warehouse_id: str | None = None) -> ApplyResult:
     """Plan and apply ``document``. Raises ConfigError (nothing applied) when it cannot be planned."""
     client, _ = _client(target)
     started = time.perf_counter()
     plan = make_plan(client, document, prune=prune, check_tables=check_tables)
     if dry_run:
         return ApplyResult(plan, reads=plan.reads, dry_run=True, seconds=time.perf_counter() - started)
-    result = apply_plan(target, plan, progress=progress, warehouse_id=warehouse_id)
+    result = apply_plan(target, plan, progress=progress, progress_min=progress_min, warehouse_id=warehouse_id)
     result.seconds = time.perf_counter() - started
     return result
