@@ -42,6 +42,7 @@ class RecipientForm(Form):
         self.ops = RecipientOps(self.client)
         self.created: RecipientInfo | None = None
         self.activation_url: str | None = None
+        self.reason_text = ""
         self.pending: Confirmation | None = None
         wide = w.Layout(width="460px")
         label = {"description_width": "150px"}
@@ -120,18 +121,14 @@ class RecipientForm(Form):
         problem = self.draft().problem()
         busy = self.task.running
         self.create_button.disabled = busy or problem is not None
-        self.reason.value = (f'<span style="color:#a4262c">{html.escape(problem)}</span>'
-                             if problem and self.name.value else "")
         if problem and not self.name.value:
-            self.reason.value = '<span style="color:#555">enter a recipient name</span>'
+            problem = "enter a recipient name"
+        self.reason_text = problem or ""
+        self.reason.value = f'<span style="color:#a4262c">{html.escape(problem)}</span>' if problem else ""
         selected = self.existing.value is not None
         for button in (self.rotate_button, self.delete_button):
             button.disabled = busy or not selected
         self.confirm_button.disabled = busy
-
-    @property
-    def reason_text(self) -> str:
-        return self.draft().problem() or ""
 
     # -- actions ---------------------------------------------------------------------------------------------
     def refresh(self, select: str | None = None, *, background: bool = True) -> Any:
