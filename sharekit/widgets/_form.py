@@ -13,18 +13,16 @@ if TYPE_CHECKING:
 
 
 def resolve_workspace(workspace: Workspace | None) -> Workspace:
-    """``None`` means the notebook's current workspace (the one the magics use), else ``sharekit.connect()``."""
+    """``None`` means the notebook's current workspace: the one ``%sharekit connect`` and the magics use
+    (``sharekit.sharing.current_workspace``, which connects on first use)."""
     if workspace is not None:
         return workspace
-    try:
-        from sharekit.magics import current_workspace
-    except ImportError:
-        current_workspace = None  # type: ignore[assignment]
-    if current_workspace is not None:
-        return current_workspace()
-    from sharekit.connect import connect
+    from sharekit.sharing import current_workspace
 
-    return connect()
+    current = current_workspace()
+    if current is None:  # only when connecting is switched off
+        raise LookupError("no workspace: run %sharekit connect or pass workspace=sharekit.connect()")
+    return current
 
 
 class Form:

@@ -12,32 +12,19 @@ import threading
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Callable
 
+from sharekit.errors import workspace_message
+
 if TYPE_CHECKING:
     import ipywidgets
 
 COLOURS = {"info": "#1f6f43", "warning": "#8a5a00", "error": "#a4262c", "pending": "#555"}
 
 
-def workspace_message(err: BaseException) -> str:
-    """The workspace's own message, without the SDK's ``Config: host=…`` suffix on 401/403."""
-    text = str(err) or type(err).__name__
-    text = text.split(". Config: ", 1)[0]
-    code = getattr(err, "error_code", None)
-    return f"{code}: {text}" if code and code not in text else text
-
-
 def expected_errors() -> tuple[type[BaseException], ...]:
     """Errors that are the workspace's or the user's, shown as a plain message (no traceback)."""
     from databricks.sdk.errors import DatabricksError
 
-    errors: list[type[BaseException]] = [DatabricksError, ValueError, LookupError]
-    try:
-        from sharekit.errors import SharekitUsageError  # the configuration engine's errors, when present
-    except ImportError:
-        pass
-    else:
-        errors.append(SharekitUsageError)
-    return tuple(errors)
+    return (DatabricksError, ValueError, LookupError)  # ConfigError and pydantic's ValidationError are ValueErrors
 
 
 class Messages:

@@ -36,25 +36,18 @@ class RecipientDraft:
             v.check_expiry_days(self.expires_in_days),
         )
 
-    def create_kwargs(self, now_ms: int | None = None) -> dict[str, Any]:
-        """Keyword arguments for ``WorkspaceClient.recipients.create`` (raises ValueError when invalid)."""
-        from databricks.sdk.service.sharing import AuthenticationType, IpAccessList, SecurablePropertiesKvPairs
-
+    def create_args(self, now_ms: int | None = None) -> dict[str, Any]:
+        """Keyword arguments for ``sharekit.sharing.create_recipient`` (raises ValueError when invalid)."""
         problem = self.problem()
         if problem:
             raise ValueError(problem)
-        kwargs: dict[str, Any] = {"name": self.name.strip(), "authentication_type": AuthenticationType.TOKEN}
-        if self.comment.strip():
-            kwargs["comment"] = self.comment.strip()
-        properties = {key.strip(): value for key, value in self.properties}
-        if properties:
-            kwargs["properties_kvpairs"] = SecurablePropertiesKvPairs(properties=properties)
-        if self.ip_access_list:
-            kwargs["ip_access_list"] = IpAccessList(allowed_ip_addresses=self.ip_access_list)
+        args: dict[str, Any] = {"name": self.name.strip(), "comment": self.comment.strip() or None,
+                                "properties": {key.strip(): value for key, value in self.properties},
+                                "ip_access_list": self.ip_access_list, "expires": None}
         if self.expires_in_days:
             now = now_ms if now_ms is not None else int(time.time() * 1000)
-            kwargs["expiration_time"] = now + self.expires_in_days * DAY_MS
-        return kwargs
+            args["expires"] = now + self.expires_in_days * DAY_MS
+        return args
 
 
 def activation_link(info: RecipientInfo) -> str | None:
@@ -68,7 +61,7 @@ def activation_link(info: RecipientInfo) -> str | None:
 
 @dataclass
 class RecipientOps:
-    """The SDK calls behind the form's buttons (no widgets here)."""
+    """The calls behind the form's buttons: ``sharekit.sharing``'s, which ``%recipient`` uses too."""
 
     client: WorkspaceClient
 
@@ -76,15 +69,19 @@ class RecipientOps:
         return sorted(recipient.name for recipient in self.client.recipients.list() if recipient.name)
 
     def create(self, draft: RecipientDraft) -> RecipientInfo:
-        return self.client.recipients.create(**draft.create_kwargs())
+        from sharekit import sharing
+
+        return sharing.create_recipient(self.client, **draft.create_args())
 
     def rotate(self, name: str, expire_existing_in_seconds: int = 0) -> RecipientInfo:
-        if expire_existing_in_seconds < 0:
-            raise ValueError("the current token's remaining lifetime cannot be negative")
-        return self.client.recipients.rotate_token(name, existing_token_expire_in_seconds=expire_existing_in_seconds)
+        from sharekit import sharing
+
+        return sharing.rotate_token(self.client, name, expire_existing_in=expire_existing_in_seconds)
 
     def delete(self, name: str) -> None:
-        self.client.recipients.delete(name)
+        from sharekit import sharing
+
+        sharing.delete_recipient(self.client, name)
 
 
 @dataclass

@@ -51,19 +51,16 @@ def test_aliases_tables_and_expiry() -> None:
     assert v.check_expiry_days(-1) and v.check_expiry_days(4000)
 
 
-def test_recipient_draft_builds_the_sdk_call() -> None:
+def test_recipient_draft_builds_the_create_call() -> None:
     draft = RecipientDraft(name=" acme ", comment="ACME", properties=[("region", "EU")],
                            ip_text="10.0.0.0/8\n192.168.1.10", expires_in_days=2)
-    kwargs = draft.create_kwargs(now_ms=1_000)
-    assert kwargs["name"] == "acme" and kwargs["comment"] == "ACME"
-    assert kwargs["authentication_type"].value == "TOKEN"
-    assert kwargs["properties_kvpairs"].as_dict() == {"properties": {"region": "EU"}}
-    assert kwargs["ip_access_list"].as_dict() == {"allowed_ip_addresses": ["10.0.0.0/8", "192.168.1.10"]}
-    assert kwargs["expiration_time"] == 1_000 + 2 * DAY_MS
-    bare = RecipientDraft(name="b").create_kwargs()
-    assert set(bare) == {"name", "authentication_type"}
+    assert draft.create_args(now_ms=1_000) == {
+        "name": "acme", "comment": "ACME", "properties": {"region": "EU"},
+        "ip_access_list": ["10.0.0.0/8", "192.168.1.10"], "expires": 1_000 + 2 * DAY_MS}
+    assert RecipientDraft(name="b").create_args() == {"name": "b", "comment": None, "properties": {},
+                                                      "ip_access_list": [], "expires": None}
     with pytest.raises(ValueError, match="duplicate property key"):
-        RecipientDraft(name="c", properties=[("k", "1"), ("k", "2")]).create_kwargs()
+        RecipientDraft(name="c", properties=[("k", "1"), ("k", "2")]).create_args()
 
 
 def test_access_grid_pending_changes_and_one_body_per_share() -> None:
