@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from sharekit.connect import Workspace
 
 
+class _Flow(list):  # type: ignore[type-arg]
+    """A short list written inline, ``[SELECT]``, as people write it."""
+
+
 def to_data(state: LiveState, *, all_recipients: bool = True) -> dict[str, Any]:
     """Plain data in the document shape. With ``all_recipients=False`` only recipients granted on the exported
     shares are included."""
@@ -26,7 +30,7 @@ def to_data(state: LiveState, *, all_recipients: bool = True) -> dict[str, Any]:
         entry["tables"] = [share.objects[key].to_yaml() for key in sorted(share.objects)]
         shares.append(entry)
         for recipient in sorted(share.grants or ()):
-            grants.append({"share": share.name, "recipient": recipient, "permissions": ["SELECT"]})
+            grants.append({"share": share.name, "recipient": recipient, "permissions": _Flow(["SELECT"])})
             granted.add(recipient)
     recipients = [state.recipients[name].to_yaml() for name in sorted(state.recipients)
                   if all_recipients or name in granted]
@@ -40,6 +44,9 @@ def dump_yaml(data: dict[str, Any]) -> str:
     class _Dumper(yaml.SafeDumper):
         def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
             return super().increase_indent(flow, False)  # indent list items under their key, as people write it
+
+    _Dumper.add_representer(_Flow, lambda dumper, value: dumper.represent_sequence(
+        "tag:yaml.org,2002:seq", list(value), flow_style=True))
 
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
 

@@ -69,6 +69,9 @@ def _build(loader: Any, node: Any, path: Path_, lines: dict[Path_, int], budget:
     if budget[0] < 0:
         raise ConfigError([Issue(node.start_mark.line + 1, dotted(path), "document too large (alias expansion?)")])
     lines.setdefault(path, node.start_mark.line + 1)
+    if len(path) > 50:
+        raise ConfigError([Issue(node.start_mark.line + 1, dotted(path[:3]) + "...", "document nested too deeply "
+                                 "(a recursive alias?)")])
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result: dict[Any, Any] = {}

@@ -91,6 +91,9 @@ def _parse_partition(entry: Any) -> list[dict[str, Any]]:
             if unknown:
                 raise ValueError(f"partition column {column!r}: unknown key(s) {sorted(unknown)}; "
                                  "use a value, {like: pattern} or {recipient_property: key}")
+            if len(set(spec) & {"recipient_property", "like", "value"}) != 1:
+                raise ValueError(f"partition column {column!r} needs either a value or a recipient_property "
+                                 "(give exactly one of value, like, recipient_property)")
             if "like" in spec:
                 values.append({"column": column, "op": "LIKE", "value": _scalar_text(spec["like"], column)})
             elif "recipient_property" in spec:

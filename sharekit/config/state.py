@@ -81,7 +81,7 @@ class ObjectState:
             partitions=partitions,
             history_data_sharing_status=sharing.SharedDataObjectHistoryDataSharingStatus(
                 "ENABLED" if self.history else "DISABLED"),
-            cdf_enabled=self.cdf if self.history else None,
+            cdf_enabled=self.cdf,
             start_version=self.start_version if self.history else None,
         )
 
