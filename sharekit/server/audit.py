@@ -5,12 +5,31 @@ audit middleware in ``app.py`` records the event once the response status is kno
 requests are logged too). Events with metrics of their own (``deltaSharingQueriedTable``) are written with
 ``AuditLog.record`` directly.
 
-This first implementation appends JSON lines; ``AuditLog.record`` is the only writer.
+Keys other areas write (the analytics read them): ``request_params`` of recipient requests carry
+``recipient_name`` and, for table requests, ``share``, ``schema``, ``name``; ``result`` of
+``deltaSharingQueriedTable(Changes)`` carries ``numRecords``, ``scannedAddFileSize`` (bytes), ``activeAddFiles``
+and, as a sharekit extension, ``durationMs``.
+
+Durability (the guarantee):
+- ``record()`` appends the event as one JSON line to the write-ahead file with a single ``write`` system call
+  before it returns, so the event is in the operating system's page cache: it survives a crash or ``kill -9`` of
+  the server process. The middleware calls ``record()`` as soon as the handler has produced the response.
+- A background thread ``fsync``s the write-ahead file every ``FSYNC_INTERVAL_S`` (0.2 s): a power loss or kernel
+  crash loses at most the events of the last 0.2 s (plus the disk's own write latency), well inside one second.
+- The request path pays one ``json.dumps`` and one ``write`` (about 10-20 µs; ``bench/bench_analytics.py``
+  measures it against a server with auditing off).
+- The same thread rolls the write-ahead file into a Parquet segment when it passes ``ROLL_BYTES`` or
+  ``ROLL_SECONDS`` and at ``close()``, and compacts small segments; write-ahead files left by a crashed server
+  are rolled by the next one. The file layout that readers in other processes rely on is described in
+  ``audit_store``; readers see segments and write-ahead files, so nothing acknowledged is invisible.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import logging
+import os
 import threading
 import time
 import uuid
@@ -18,11 +37,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sharekit.server import audit_store
 from sharekit.types import Clock
 
 SERVICE_NAME = "unityCatalog"
 WORKSPACE_ID = "1234567890"
 ACCOUNT_ID = "00000000-0000-0000-0000-000000000000"
+AUDIT_LEVEL = "WORKSPACE_LEVEL"
+
+FSYNC_INTERVAL_S = 0.2
+ROLL_BYTES = 32 << 20
+ROLL_SECONDS = 600.0
+
+log = logging.getLogger("sharekit.server.audit")
+_OPEN_WALS: set[Path] = set()  # write-ahead files open in this process (never adopted as orphans)
+_OPEN_LOCK = threading.Lock()
 
 
 @dataclass
@@ -40,42 +69,165 @@ class AuditEvent:
     service_name: str = SERVICE_NAME
 
 
-class AuditLog:
-    def __init__(self, directory: Path, clock: Clock = time.time) -> None:
-        self.directory = directory
-        self.clock = clock
-        self._lock = threading.Lock()
-        directory.mkdir(parents=True, exist_ok=True)
-        self._file = open(directory / "events.jsonl", "a", encoding="utf-8")
-
-    def record(self, event: AuditEvent) -> None:
-        millis = event.event_time_ms if event.event_time_ms is not None else int(self.clock() * 1000)
-        row = {
-            "event_id": uuid.uuid4().hex,
-            "event_time_ms": millis,
-            "action_name": event.action_name,
-            "service_name": event.service_name,
-            "request_params": {k: str(v) for k, v in event.request_params.items() if v is not None},
+def event_row(event: AuditEvent, millis: int) -> dict[str, Any]:
+    """The event as a row of ``system.access.audit`` (what one write-ahead line holds)."""
+    moment = dt.datetime.fromtimestamp(millis / 1000, tz=dt.timezone.utc)
+    return {
+        "account_id": ACCOUNT_ID,
+        "workspace_id": WORKSPACE_ID,
+        "version": "2.0",
+        "event_time": moment.isoformat(timespec="milliseconds"),
+        "event_date": moment.date().isoformat(),
+        "source_ip_address": event.source_ip,
+        "user_agent": event.user_agent,
+        "session_id": None,
+        "request_id": event.request_id,
+        "event_id": uuid.uuid4().hex,
+        "user_identity": {"email": event.user_email, "subject_name": None},
+        "service_name": event.service_name,
+        "action_name": event.action_name,
+        "request_params": {k: str(v) for k, v in event.request_params.items() if v is not None},
+        "response": {
             "status_code": event.status_code,
             "error_message": event.error_message,
             "result": None if event.result is None else json.dumps({k: str(v) for k, v in event.result.items()}),
-            "user_email": event.user_email,
-            "source_ip": event.source_ip,
-            "user_agent": event.user_agent,
-            "request_id": event.request_id,
-        }
-        line = json.dumps(row) + "\n"
+        },
+        "audit_level": AUDIT_LEVEL,
+        "identity_metadata": {"run_by": event.user_email, "run_as": event.user_email, "acting_resource": None},
+    }
+
+
+class AuditLog:
+    """Appends events to a write-ahead file; a background thread makes them durable and rolls them to Parquet."""
+
+    def __init__(self, directory: Path, clock: Clock = time.time, *, background: bool = True) -> None:
+        self.directory = directory
+        self.clock = clock
+        directory.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._closed = False
+        self._dirty = False
+        self._wal_started = time.monotonic()
+        self._wal_path, self._file = self._open_wal()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._orphans = [wal for wal in audit_store.live_files(directory).wals
+                         if wal != self._wal_path and not _writer_alive(wal)]
+        if background:
+            self._thread = threading.Thread(target=self._run, name="sharekit-audit", daemon=True)
+            self._thread.start()
+
+    def _open_wal(self) -> tuple[Path, Any]:
+        path = self.directory / f"wal-{int(time.time() * 1000)}-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
+        with _OPEN_LOCK:
+            _OPEN_WALS.add(path)
+        return path, open(path, "a", encoding="utf-8")
+
+    def record(self, event: AuditEvent) -> None:
+        millis = event.event_time_ms if event.event_time_ms is not None else int(self.clock() * 1000)
+        line = json.dumps(event_row(event, millis), separators=(",", ":")) + "\n"
         with self._lock:
+            if self._closed:
+                log.warning("audit event %s recorded after close; dropped", event.action_name)
+                return
             self._file.write(line)
             self._file.flush()
+            self._dirty = True
 
     def flush(self) -> None:
+        """Make everything recorded so far durable (fsync), now."""
         with self._lock:
+            if self._closed:
+                return
             self._file.flush()
+            self._dirty = False
+            fd = self._file.fileno()
+            os.fsync(fd)
+
+    def roll(self) -> None:
+        """Close the current write-ahead file, start a new one, and turn the old one into a segment."""
+        with self._lock:
+            if self._closed:
+                return
+            old_path, old_file = self._wal_path, self._file
+            self._wal_path, self._file = self._open_wal()
+            self._wal_started = time.monotonic()
+            self._dirty = False
+        _seal(old_file)
+        self._to_segment(old_path)
 
     def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
         with self._lock:
-            self._file.close()
+            if self._closed:
+                return
+            self._closed = True
+            wal = self._wal_path
+            _seal(self._file)
+        self._to_segment(wal)
+
+    def _to_segment(self, wal: Path) -> None:
+        try:
+            if wal.stat().st_size == 0:
+                wal.unlink(missing_ok=True)
+                return
+            audit_store.wal_to_segment(self.directory, wal)
+        except (OSError, ImportError, RuntimeError) as err:  # the WAL stays; readers still see it
+            log.warning("could not roll %s into a segment: %s", wal.name, err)
+
+    def _run(self) -> None:
+        for orphan in self._orphans:
+            self._to_segment(orphan)
+        while not self._stop.wait(FSYNC_INTERVAL_S):
+            try:
+                self._tick()
+            except OSError as err:
+                log.warning("audit background work failed: %s", err)
+
+    def _tick(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            dirty, self._dirty = self._dirty, False
+            size = self._file.tell()
+            age = time.monotonic() - self._wal_started
+            fd = os.dup(self._file.fileno()) if dirty else -1  # a roll may close the file; the dup keeps it open
+        if fd >= 0:
+            try:
+                os.fsync(fd)  # outside the lock: requests never wait for the disk
+            finally:
+                os.close(fd)
+        if size >= ROLL_BYTES or (size and age >= ROLL_SECONDS):
+            self.roll()
+            audit_store.compact(self.directory)
+
+
+def _seal(handle: Any) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())
+    handle.close()
+    with _OPEN_LOCK:
+        _OPEN_WALS.discard(Path(handle.name))
+
+
+def _writer_alive(wal: Path) -> bool:
+    parts = wal.stem.split("-")
+    try:
+        pid = int(parts[2])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        with _OPEN_LOCK:
+            return wal in _OPEN_WALS  # another AuditLog of this process may still be writing it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass

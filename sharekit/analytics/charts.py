@@ -1,0 +1,89 @@
+"""The charts of the analyses (Altair). Each takes a result and returns a chart; none changes global settings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sharekit.analytics.results import AnalysisResult
+
+MAX_POINTS = 4000  # below Altair's default 5000-row limit
+
+
+def traffic_over_time(result: AnalysisResult, value: str = "requests", by: str = "recipient") -> Any:
+    """Daily traffic (requests or bytes) by recipient: one line per recipient."""
+    import altair as alt
+
+    frame = result.df.groupby(["day", by], dropna=False, as_index=False)[value].sum()
+    frame[by] = frame[by].fillna("(unknown)")
+    frame = frame.tail(MAX_POINTS)
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("day:T", title="day (UTC)"),
+        y=alt.Y(f"{value}:Q", title=value.replace("_", " ")),
+        color=alt.Color(f"{by}:N", title=by),
+        tooltip=["day:T", f"{by}:N", f"{value}:Q"],
+    ).properties(title=result.title, width=520, height=260)
+
+
+def top_tables(result: AnalysisResult) -> Any:
+    import altair as alt
+
+    frame = result.df.assign(table=result.df["share"].fillna("") + "." + result.df["table_name"].fillna(""))
+    return alt.Chart(frame.head(MAX_POINTS)).mark_bar().encode(
+        x=alt.X("requests:Q", title="requests"),
+        y=alt.Y("table:N", sort="-x", title=None),
+        color=alt.Color("recipients:Q", title="recipients"),
+        tooltip=["table:N", "requests:Q", "recipients:Q", "rows_read:Q", "bytes_read:Q", "avg_duration_ms:Q"],
+    ).properties(title=result.title, width=520)
+
+
+def hour_by_day(result: AnalysisResult) -> Any:
+    import altair as alt
+
+    return alt.Chart(result.df.tail(MAX_POINTS)).mark_rect().encode(
+        x=alt.X("hour:O", title="hour (UTC)"),
+        y=alt.Y("day:O", timeUnit="yearmonthdate", title="day"),
+        color=alt.Color("requests:Q", title="requests", scale=alt.Scale(scheme="blues")),
+        tooltip=["day:T", "hour:O", "requests:Q", "failed:Q", "bytes_read:Q"],
+    ).properties(title=result.title, width=520)
+
+
+def failures(result: AnalysisResult) -> Any:
+    import altair as alt
+
+    frame = result.df.assign(recipient=result.df["recipient"].fillna("(unknown)"),
+                             status=result.df["status_code"].astype(str) + " " + result.df["reason"].fillna(""))
+    return alt.Chart(frame.head(MAX_POINTS)).mark_bar().encode(
+        x=alt.X("requests:Q", stack=True),
+        y=alt.Y("recipient:N", sort="-x", title=None),
+        color=alt.Color("status:N", title="status / reason"),
+        tooltip=["recipient:N", "status:N", "requests:Q", "first_seen:T", "last_seen:T"],
+    ).properties(title=result.title, width=520)
+
+
+def anomaly_series(result: AnalysisResult) -> Any:
+    """The daily series of each recipient with the flagged days marked (red: high, blue: low)."""
+    import altair as alt
+
+    series = result.extra["series"]
+    metric = result.extra.get("chart_metric", "requests")
+    frame = series[series["metric"] == metric][["recipient", "day", "value", "flag_mean", "flag_robust"]]
+    frame = frame.assign(flagged=frame["flag_mean"] | frame["flag_robust"]).tail(MAX_POINTS)
+    base = alt.Chart(frame).encode(x=alt.X("day:T", title="day (UTC)"), y=alt.Y("value:Q", title=metric))
+    lines = base.mark_line().encode(color=alt.Color("recipient:N"))
+    points = base.transform_filter(alt.datum.flagged).mark_point(size=90, filled=True, color="#c0392b").encode(
+        tooltip=["recipient:N", "day:T", "value:Q"])
+    return alt.layer(lines, points).properties(title=result.title, width=520, height=260)
+
+
+def share_threshold(result: AnalysisResult) -> Any:
+    import altair as alt
+
+    limit = float(result.extra["gb_per_day"])
+    frame = result.df.assign(gb=result.df["bytes_read"] / 1e9)
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("day:T", title="day (UTC)"), y=alt.Y("gb:Q", title="GB read"),
+        color=alt.condition(alt.datum.gb > limit, alt.value("#c0392b"), alt.value("#4c78a8")),
+        tooltip=["day:T", "gb:Q", "requests:Q", "recipients:Q"])
+    rule = alt.Chart(alt.Data(values=[{"limit": limit}])).mark_rule(strokeDash=[4, 4]).encode(y="limit:Q")
+    return alt.layer(bars, rule).properties(title=result.title, width=520, height=240)
