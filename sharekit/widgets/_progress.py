@@ -58,7 +58,7 @@ class Task:
         self.future.set_result(None)
         self._lock = threading.Lock()
         self._busy = False
-        self.progress.layout.visibility = "hidden"
+        self.progress.layout.display = "none"
 
     @property
     def running(self) -> bool:
@@ -118,7 +118,7 @@ class Task:
 
     def _set_busy(self, busy: bool, label: str) -> None:
         self._busy = busy
-        self.progress.layout.visibility = "visible" if busy else "hidden"
+        self.progress.layout.display = None if busy else "none"
         self.progress.description = label[:30]
         self.progress.value = 0
         if busy:

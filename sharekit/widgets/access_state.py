@@ -115,7 +115,7 @@ def apply_grid(client: WorkspaceClient, grid: AccessGrid,
     """One call per changed share; stops at the first failure and says what was and was not done."""
     from databricks.sdk.errors import DatabricksError
 
-    from sharekit.widgets._progress import workspace_message
+    from sharekit.errors import workspace_message
 
     plan = grid.changes_by_share()
     report = ApplyReport()

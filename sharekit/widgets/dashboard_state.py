@@ -1,0 +1,87 @@
+"""UsageDashboard's plain state: the filter (dates, share, recipient) and the analyses it runs.
+
+The analyses are ``sharekit.analytics``' (``UsageMonitor``, ``SharingAnalytics``, ``detect_anomalies``): the
+dashboard only chooses their arguments and lays out their results (each has ``.df``, ``.chart()`` and an
+``_repr_html_`` with the chart as inline SVG, so it renders offline).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sharekit.connect import Workspace
+
+ALL = "(all)"
+MAX_DAYS = 366
+
+
+@dataclass
+class DashboardFilter:
+    start: dt.date
+    end: dt.date  # inclusive
+    share: str = ""  # "" = every share
+    recipient: str = ""  # "" = every recipient
+
+    @classmethod
+    def last_days(cls, days: int = 30, today: dt.date | None = None) -> DashboardFilter:
+        end = today or dt.datetime.now(dt.timezone.utc).date()
+        return cls(end - dt.timedelta(days=days - 1), end)
+
+    def problem(self) -> str | None:
+        if self.start is None or self.end is None:
+            return "choose a start and an end date"
+        if self.start > self.end:
+            return "the start date is after the end date"
+        if (self.end - self.start).days + 1 > MAX_DAYS:
+            return f"choose at most {MAX_DAYS} days"
+        return None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass
+class DashboardView:
+    """What one refresh found: the analysis results and the anomalies to highlight."""
+
+    usage: Any
+    top_tables: Any
+    anomalies: Any
+    flagged: list[tuple[str, str, str]] = field(default_factory=list)  # (recipient, day, what)
+
+
+def flagged_rows(anomalies: Any) -> list[tuple[str, str, str]]:
+    """(recipient, day, description) for every flagged point of an anomaly result's frame."""
+    frame = getattr(anomalies, "df", None)
+    if frame is None or frame.empty:
+        return []
+    flag = next((c for c in ("is_anomaly", "anomaly", "flagged") if c in frame.columns), None)
+    rows = frame[frame[flag].astype(bool)] if flag else frame
+    out = []
+    for record in rows.to_dict("records"):
+        day = record.get("day")
+        day_text = day.date().isoformat() if hasattr(day, "date") else str(day)
+        detail = ", ".join(f"{key}={record[key]}" for key in ("metric", "direction", "value") if key in record)
+        out.append((str(record.get("recipient", "")), day_text, detail))
+    return out
+
+
+def run_analyses(workspace: Workspace, chosen: DashboardFilter) -> DashboardView:
+    """Run the dashboard's analyses for ``chosen`` (raises ValueError for a bad filter)."""
+    from sharekit.analytics import SharingAnalytics, UsageMonitor
+
+    problem = chosen.problem()
+    if problem:
+        raise ValueError(problem)
+    end_exclusive = chosen.end + dt.timedelta(days=1)
+    monitor = UsageMonitor(workspace)
+    analytics = SharingAnalytics(workspace)
+    usage = monitor.usage(share=chosen.share or None, recipient=chosen.recipient or None,
+                          start=chosen.start, end=end_exclusive)
+    top = analytics.most_accessed_tables(start=chosen.start, end=end_exclusive)
+    anomalies = analytics.detect_anomalies(recipient=chosen.recipient or None, start=chosen.start, end=end_exclusive)
+    return DashboardView(usage, top, anomalies, flagged_rows(anomalies))

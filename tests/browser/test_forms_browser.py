@@ -1,0 +1,120 @@
+"""The forms and the dashboard in real JupyterLab + Chromium, against a fresh embedded server.
+
+The notebook (written at test time) connects to the server this test started (its home is passed to the lab
+process in SHAREKIT_HOME), shows RecipientForm, AccessForm and UsageDashboard; the browser fills the recipient
+form, creates it, sees the activation link, ticks a grant in the access grid, applies it and sees the dashboard's
+chart. The grant is then checked through the SDK. Without the widget manager the check fails (negative control).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import nbformat
+import pytest
+
+from sharekit.connect import Workspace, connect_local
+from tests.browser.harness import cell_errors, chromium_page, jupyter_lab, run_all_cells
+
+pytestmark = pytest.mark.browser
+
+SHARE = "browser_share"
+RECIPIENT = "browser_acme"
+SETUP = """\
+import os
+import sharekit
+from sharekit.widgets import AccessForm, RecipientForm, UsageDashboard
+ws = sharekit.connect(home=os.environ["SHAREKIT_HOME"], quiet=True)
+ws"""
+CELLS = [SETUP, "RecipientForm(ws)", "AccessForm(ws)", "UsageDashboard(ws)"]
+
+
+def write_notebook(path: Path, sources: list[str]) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, path)
+
+
+@pytest.fixture
+def server(home: Path) -> Iterator[Workspace]:
+    """A fresh embedded server with a share to grant on and, when the generator exists, an audit history."""
+    try:
+        from sharekit.demo.audit_history import write_audit_history
+    except ImportError:
+        write_audit_history = None  # type: ignore[assignment]
+    if write_audit_history is not None:
+        write_audit_history(home, events=20_000, days=21, seed=7)
+    workspace = connect_local(home)
+    try:
+        workspace.client.shares.create(SHARE, comment="granted from the browser")
+        yield workspace
+    finally:
+        workspace.close()
+
+
+def _grants(ws: Workspace, share: str) -> set[str]:
+    response = ws.client.shares.share_permissions(share)
+    return {a.principal for a in response.privilege_assignments or [] if a.principal}
+
+
+def _drive(page: Any, artifacts: Path, widget_timeout_ms: int) -> None:
+    recipient_form = page.locator(".sharekit-recipient-form")
+    recipient_form.wait_for(timeout=widget_timeout_ms)
+    page.screenshot(path=str(artifacts / "forms_loaded.png"), full_page=True)
+    recipient_form.locator(".sharekit-recipient-name input").fill(RECIPIENT)
+    create = recipient_form.locator("button.sharekit-create")
+    page.wait_for_function("el => !el.disabled", arg=create.element_handle(), timeout=10_000)
+    create.click()
+    link = recipient_form.locator(".sharekit-activation a")
+    link.wait_for(timeout=30_000)
+    assert "retrieve_config" in (link.get_attribute("href") or "")
+    page.screenshot(path=str(artifacts / "forms_recipient_created.png"), full_page=True)
+
+    access = page.locator(".sharekit-access-form")
+    access.locator("button:has-text('Refresh')").click()
+    cell = access.locator(f".sharekit-grant input[title='{SHARE} → {RECIPIENT}']")
+    cell.wait_for(timeout=30_000)
+    cell.check()
+    access.locator(".sharekit-pending:has-text('grant')").wait_for(timeout=10_000)
+    access.locator("button.sharekit-apply").click()
+    access.locator(".sharekit-message:has-text('updated 1 share(s)')").wait_for(timeout=30_000)
+    page.screenshot(path=str(artifacts / "forms_grant_applied.png"), full_page=True)
+
+    chart = page.locator(".sharekit-dashboard svg")
+    chart.first.wait_for(timeout=30_000)
+    page.locator(".sharekit-dashboard").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "forms_dashboard.png"), full_page=True)
+
+
+def _run(tmp_path: Path, server: Workspace, artifacts: Path, disabled: tuple[str, ...], widget_timeout_ms: int) -> None:
+    write_notebook(tmp_path / "forms.ipynb", CELLS)
+    env = {"SHAREKIT_HOME": str(server.home)}
+    with jupyter_lab(tmp_path, tmp_path / ".jupyter", env=env, disabled_extensions=disabled) as lab, \
+            chromium_page(tmp_path / ".chromium") as page:
+        run_all_cells(page, lab.notebook_url("forms.ipynb"))
+        assert cell_errors(page) == []
+        try:
+            _drive(page, artifacts, widget_timeout_ms)
+        finally:
+            page.screenshot(path=str(artifacts / f"forms_final{'_no_manager' if disabled else ''}.png"),
+                            full_page=True)
+
+
+def test_forms_and_dashboard_in_jupyterlab(tmp_path: Path, server: Workspace, artifacts_dir: Path) -> None:
+    started = time.monotonic()
+    _run(tmp_path, server, artifacts_dir, (), 60_000)
+    assert _grants(server, SHARE) == {RECIPIENT}  # the click reached the workspace
+    assert server.client.recipients.get(RECIPIENT).name == RECIPIENT
+    assert time.monotonic() - started < 90
+
+
+def test_without_the_widget_manager_the_check_fails(tmp_path: Path, server: Workspace, artifacts_dir: Path) -> None:
+    """Negative control: only the forms' text repr shows, so the form is never found."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with pytest.raises(PlaywrightTimeout):
+        _run(tmp_path, server, artifacts_dir, ("@jupyter-widgets/jupyterlab-manager",), 8_000)
+    assert _grants(server, SHARE) == set()
