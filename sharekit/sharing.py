@@ -96,6 +96,21 @@ def _summary(info: RecipientInfo, shares: Sequence[str]) -> RecipientSummary:
                             state.comment, state.properties, state.ip_access_list, tuple(sorted(shares)))
 
 
+def _recipient_spec(**fields: Any) -> Any:
+    """Validate recipient settings exactly as the config does; a ValueError with one short message."""
+    from pydantic import ValidationError
+
+    from sharekit.config.model import RecipientSpec
+
+    try:
+        return RecipientSpec(**fields)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        text = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+        raise ValueError(f"{where}: {text}" if where else text) from None
+
+
 def recipient_shares(target: WorkspaceLike | None, name: str) -> list[str]:
     client = client_of(target)
     shares: list[str] = []
@@ -141,9 +156,7 @@ def create_recipient(target: WorkspaceLike | None, name: str, *, comment: str | 
     """Create a TOKEN recipient; the activation link is in ``tokens[0].activation_url``."""
     from databricks.sdk.service import sharing
 
-    from sharekit.config.model import RecipientSpec
-
-    spec = RecipientSpec(name=name, comment=comment, properties=dict(properties or {}),
+    spec = _recipient_spec(name=name, comment=comment, properties=dict(properties or {}),
                          ip_access_list=list(ip_access_list or []), expires=expires,
                          authentication_type=authentication_type)  # validates like the config does
     return client_of(target).recipients.create(
@@ -159,8 +172,6 @@ def update_recipient(target: WorkspaceLike | None, name: str, *, comment: str | 
     """Change the given fields only. Properties are read-modify-write: the API replaces the whole map."""
     from databricks.sdk.service import sharing
 
-    from sharekit.config.model import RecipientSpec
-
     client = client_of(target)
     kwargs: dict[str, Any] = {}
     if comment is not None:
@@ -172,10 +183,10 @@ def update_recipient(target: WorkspaceLike | None, name: str, *, comment: str | 
         for key in remove_properties:
             props.pop(key, None)
         props.update(set_properties or {})
-        RecipientSpec(name=name, properties=props)  # same validation as the config
+        _recipient_spec(name=name, properties=props)  # same validation as the config
         kwargs["properties_kvpairs"] = sharing.SecurablePropertiesKvPairs(properties=props)
     if ip_access_list is not None:
-        RecipientSpec(name=name, ip_access_list=list(ip_access_list))
+        _recipient_spec(name=name, ip_access_list=list(ip_access_list))
         kwargs["ip_access_list"] = sharing.IpAccessList(allowed_ip_addresses=list(ip_access_list))
     if expires is not None:
         kwargs["expiration_time"] = expires
@@ -193,11 +204,9 @@ def rotate_token(target: WorkspaceLike | None, name: str, *, expire_existing_in:
 
 def activation_link(target: WorkspaceLike | None, name: str) -> str | None:
     """The activation URL of the recipient's newest token, or None once it has been used."""
-    info = client_of(target).recipients.get(name)
-    newest = max(info.tokens or [], key=lambda t: t.created_at or 0, default=None)
-    if newest is not None:
-        return newest.activation_url or None
-    return info.activation_url or None
+    from sharekit.config.apply import activation_url
+
+    return activation_url(client_of(target).recipients.get(name))
 
 
 def grant(target: WorkspaceLike | None, recipient: str, share: str) -> None:

@@ -153,8 +153,9 @@ def apply_plan(target: Workspace | WorkspaceClient, plan: Plan, *, progress: boo
 
 
 def activation_url(info: Any) -> str | None:
-    tokens = getattr(info, "tokens", None) or []
-    for token in tokens:
+    """The activation link of the newest token (after a rotation the old, unused link may still be listed)."""
+    tokens = list(enumerate(getattr(info, "tokens", None) or []))
+    for _, token in sorted(tokens, key=lambda pair: (pair[1].created_at or 0, pair[0]), reverse=True):
         if getattr(token, "activation_url", None):
             return str(token.activation_url)
     url = getattr(info, "activation_url", None)

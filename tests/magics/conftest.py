@@ -1,0 +1,47 @@
+"""A real IPython InteractiveShell with sharekit loaded, pointed at a fresh embedded server."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
+
+from sharekit import sharing
+from sharekit.connect import Workspace
+
+
+@pytest.fixture(autouse=True)
+def _forget_workspace() -> Iterator[None]:
+    previous = sharing.use_workspace(None)
+    yield
+    sharing.use_workspace(previous)
+
+
+def make_shell(short_errors: bool) -> InteractiveShell:
+    config = Config()
+    config.HistoryAccessor.enabled = False
+    config.ShareMagics.short_errors = short_errors
+    shell = InteractiveShell(config=config)
+    shell.displayhook.flush = lambda: None  # type: ignore[method-assign]
+    shell.run_line_magic("load_ext", "sharekit")
+    return shell
+
+
+@pytest.fixture
+def ip(ws: Workspace) -> Iterator[InteractiveShell]:
+    """Full exceptions (``short_errors = False``), so a failing magic fails the test."""
+    sharing.use_workspace(ws)
+    shell = make_shell(short_errors=False)
+    yield shell
+    shell.cleanup()
+
+
+@pytest.fixture
+def ip_short(ws: Workspace) -> Iterator[InteractiveShell]:
+    """The notebook default: one-line UsageErrors."""
+    sharing.use_workspace(ws)
+    shell = make_shell(short_errors=True)
+    yield shell
+    shell.cleanup()
