@@ -1,6 +1,7 @@
 """UsageDashboard's plain state: the filter (dates, share, recipient) and the analyses it runs.
 
-The analyses are ``sharekit.analytics``' (``UsageMonitor``, ``SharingAnalytics``, ``detect_anomalies``): the
+The analyses are ``sharekit.analytics``' (``UsageMonitor.usage``, ``SharingAnalytics.most_accessed_tables`` and
+``.detect_anomalies``): the
 dashboard only chooses their arguments and lays out their results (each has ``.df``, ``.chart()`` and an
 ``_repr_html_`` with the chart as inline SVG, so it renders offline).
 """
@@ -59,10 +60,8 @@ def flagged_rows(anomalies: Any) -> list[tuple[str, str, str]]:
     frame = getattr(anomalies, "df", None)
     if frame is None or frame.empty:
         return []
-    flag = next((c for c in ("is_anomaly", "anomaly", "flagged") if c in frame.columns), None)
-    rows = frame[frame[flag].astype(bool)] if flag else frame
     out = []
-    for record in rows.to_dict("records"):
+    for record in frame.to_dict("records"):  # the anomaly result holds only the flagged days
         day = record.get("day")
         day_text = day.date().isoformat() if hasattr(day, "date") else str(day)
         detail = ", ".join(f"{key}={record[key]}" for key in ("metric", "direction", "value") if key in record)
@@ -71,17 +70,22 @@ def flagged_rows(anomalies: Any) -> list[tuple[str, str, str]]:
 
 
 def run_analyses(workspace: Workspace, chosen: DashboardFilter) -> DashboardView:
-    """Run the dashboard's analyses for ``chosen`` (raises ValueError for a bad filter)."""
-    from sharekit.analytics import SharingAnalytics, UsageMonitor
+    """Run the dashboard's analyses for ``chosen`` on the workspace's audit engine (raises ValueError for a
+    bad filter). One engine connection serves the three analyses and is closed afterwards."""
+    from sharekit.analytics import SharingAnalytics, UsageMonitor, source_for
 
     problem = chosen.problem()
     if problem:
         raise ValueError(problem)
-    end_exclusive = chosen.end + dt.timedelta(days=1)
-    monitor = UsageMonitor(workspace)
-    analytics = SharingAnalytics(workspace)
-    usage = monitor.usage(share=chosen.share or None, recipient=chosen.recipient or None,
-                          start=chosen.start, end=end_exclusive)
-    top = analytics.most_accessed_tables(start=chosen.start, end=end_exclusive)
-    anomalies = analytics.detect_anomalies(recipient=chosen.recipient or None, start=chosen.start, end=end_exclusive)
+    share, recipient = chosen.share or None, chosen.recipient or None
+    source = source_for(workspace)
+    try:
+        usage = UsageMonitor(workspace, source=source).usage(share=share, recipient=recipient,
+                                                             start=chosen.start, end=chosen.end)
+        analytics = SharingAnalytics(workspace, source=source)
+        top = analytics.most_accessed_tables(start=chosen.start, end=chosen.end, share=share, recipient=recipient)
+        anomalies = analytics.detect_anomalies(start=chosen.start, end=chosen.end, recipient=recipient,
+                                               metric="both")
+    finally:
+        source.close()
     return DashboardView(usage, top, anomalies, flagged_rows(anomalies))
