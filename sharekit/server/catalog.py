@@ -9,9 +9,6 @@ existence, uniqueness, the two-token limit, single-use activation links.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import sqlite3
 import threading
@@ -19,11 +16,25 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sharekit.server import auth
+from sharekit.server.catalog_model import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    GrantChange,
+    ObjectChange,
+    TableRegistration,
+    activation_token,
+    apply_object_change,
+    decode_page_token,
+    effective_expiry,
+    encode_page_token,
+    page_size,
+    paginate,
+)
 from sharekit.server.errors import BadRequest, Conflict, NotFound
 from sharekit.server.records import (
     Grant,
@@ -37,16 +48,20 @@ from sharekit.server.records import (
 )
 from sharekit.types import Clock
 
-DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 1000
 PRIVILEGE = "SELECT"
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "PRIVILEGE", "CatalogStore", "GrantChange", "ObjectChange", "TableRegistration",
+    "activation_token", "decode_page_token", "encode_page_token", "page_size", "paginate",
+]
 
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
         "INSERT INTO meta (key, value) VALUES ('change_seq', 0)",
         """CREATE TABLE shares (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, comment TEXT, owner TEXT NOT NULL,
-            created_at INTEGER NOT NULL, created_by TEXT NOT NULL, updated_at INTEGER NOT NULL, updated_by TEXT NOT NULL)""",
+            created_at INTEGER NOT NULL, created_by TEXT NOT NULL, updated_at INTEGER NOT NULL,
+            updated_by TEXT NOT NULL)""",
         """CREATE TABLE shared_objects (share_id TEXT NOT NULL REFERENCES shares(id) ON DELETE CASCADE,
             position INTEGER NOT NULL, name TEXT NOT NULL, data_object_type TEXT NOT NULL, comment TEXT, shared_as TEXT,
             partitions TEXT NOT NULL, history_data_sharing_status TEXT NOT NULL, cdf_enabled INTEGER NOT NULL,
@@ -68,71 +83,6 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             comment TEXT, view_definition TEXT, created_at INTEGER NOT NULL)""",
     ),
 )
-
-
-@dataclass(frozen=True)
-class ObjectChange:
-    """One entry of a share update: ``fields`` names the keys the request set (UPDATE keeps the others)."""
-
-    action: str  # ADD | REMOVE | UPDATE
-    obj: SharedObject
-    fields: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class GrantChange:
-    principal: str
-    add: tuple[str, ...] = ()
-    remove: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class TableRegistration:
-    """A table (a Delta folder outside ``home/tables``) or a view (``path`` None) registered under a UC name."""
-
-    full_name: str
-    path: str | None
-    table_type: str  # EXTERNAL | VIEW
-    comment: str | None = None
-    view_definition: str | None = None
-    created_at: int = 0
-
-
-def activation_token(secret: bytes, token_id: str) -> str:
-    digest = hmac.new(secret, b"activation:" + token_id.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def encode_page_token(after: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"after": after}).encode()).decode().rstrip("=")
-
-
-def decode_page_token(token: str | None) -> str | None:
-    if not token:
-        return None
-    try:
-        after = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))["after"]
-    except (ValueError, TypeError, KeyError) as err:
-        raise BadRequest("Invalid page_token") from err
-    if not isinstance(after, str):
-        raise BadRequest("Invalid page_token")
-    return after
-
-
-def page_size(max_results: int | None) -> int:
-    if max_results is None or max_results == 0:
-        return DEFAULT_PAGE_SIZE
-    if max_results < 0:
-        raise BadRequest("max_results must not be negative")
-    return min(max_results, MAX_PAGE_SIZE)
-
-
-def paginate(keys: Sequence[str], max_results: int | None, page_token: str | None) -> tuple[list[str], str | None]:
-    """Keyset pagination over sorted keys (used by listings that are not backed by SQL)."""
-    after, size = decode_page_token(page_token), page_size(max_results)
-    rest = [key for key in keys if after is None or key > after]
-    chunk = rest[:size]
-    return chunk, encode_page_token(chunk[-1]) if len(rest) > size else None
 
 
 class CatalogStore:
@@ -232,7 +182,7 @@ class CatalogStore:
             share_id = share.id
             objects = list(share.objects)
             for change in updates:
-                objects = _apply_object_change(objects, change, user, now)
+                objects = apply_object_change(objects, change, user, now)
             conn.execute("DELETE FROM shared_objects WHERE share_id = ?", (share_id,))
             conn.executemany("INSERT INTO shared_objects VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              [_object_row(share_id, pos, obj) for pos, obj in enumerate(objects)])
@@ -278,7 +228,8 @@ class CatalogStore:
                     conn.execute("DELETE FROM grants WHERE share_id = ? AND recipient_id = ? AND privilege = ?",
                                  (info.id, recipient_id, privilege))
                 for privilege in change.add:
-                    conn.execute("INSERT OR IGNORE INTO grants VALUES (?, ?, ?, ?)", (info.id, recipient_id, privilege, now))
+                    conn.execute("INSERT OR IGNORE INTO grants VALUES (?, ?, ?, ?)",
+                                 (info.id, recipient_id, privilege, now))
             return self._share_grants(conn, info)
 
     def _share_grants(self, conn: sqlite3.Connection, share: Share) -> list[Grant]:
@@ -328,7 +279,8 @@ class CatalogStore:
             return self._recipient(conn, self._recipient_row(conn, name))
 
     def update_recipient(self, name: str, *, user: str, changes: Mapping[str, Any]) -> Recipient:
-        """``changes`` may hold ``new_name``, ``comment``, ``owner``, ``properties``, ``ip_access_list``, ``expiration_time``."""
+        """``changes`` may hold ``new_name``, ``comment``, ``owner``, ``properties``, ``ip_access_list``,
+        ``expiration_time``."""
         now = self.now_ms()
         with self._tx(True) as conn:
             row = self._recipient_row(conn, name)
@@ -362,12 +314,12 @@ class CatalogStore:
             row = self._recipient_row(conn, name)
             live = 0
             for token in conn.execute("SELECT * FROM recipient_tokens WHERE recipient_id = ?", (row["id"],)).fetchall():
-                expiry = _effective_expiry(token["expiration_time"], row["expiration_time"])
+                expiry = effective_expiry(token["expiration_time"], row["expiration_time"])
                 if expiry is not None and expiry <= now:
                     continue
                 if expiry is None or expiry > limit:
-                    conn.execute("UPDATE recipient_tokens SET expiration_time = ?, updated_at = ?, updated_by = ? WHERE id = ?",
-                                 (limit, now, user, token["id"]))
+                    conn.execute("UPDATE recipient_tokens SET expiration_time = ?, updated_at = ?, updated_by = ? "
+                                 "WHERE id = ?", (limit, now, user, token["id"]))
                     expiry = limit
                 live += expiry > now
             if live >= 2:
@@ -384,7 +336,7 @@ class CatalogStore:
                                  (digest,)).fetchone()
             if found is None or not auth.tokens_equal(found["token_hash"], digest):
                 return None
-            expiry = _effective_expiry(found["expiration_time"], found["recipient_expiration"])
+            expiry = effective_expiry(found["expiration_time"], found["recipient_expiration"])
             if expiry is not None and expiry <= now_ms:
                 return None
             row = conn.execute("SELECT * FROM recipients WHERE id = ?", (found["recipient_id"],)).fetchone()
@@ -405,15 +357,16 @@ class CatalogStore:
                          (auth.hash_token(bearer), now_ms, now_ms, token["id"]))
             conn.execute("UPDATE recipients SET activated = 1 WHERE id = ?", (token["recipient_id"],))
             row = conn.execute("SELECT * FROM recipients WHERE id = ?", (token["recipient_id"],)).fetchone()
-            expiry = _effective_expiry(token["expiration_time"], row["expiration_time"])
+            expiry = effective_expiry(token["expiration_time"], row["expiration_time"])
             return self._recipient(conn, row, now_ms), bearer, expiry
 
     def _unspent_token(self, conn: sqlite3.Connection, activation: str, now_ms: int) -> sqlite3.Row:
-        rows = conn.execute("""SELECT t.*, r.expiration_time AS recipient_expiration FROM recipient_tokens t
-                               JOIN recipients r ON r.id = t.recipient_id WHERE t.retrieved_at IS NULL""").fetchall()
+        rows: list[sqlite3.Row] = conn.execute(
+            """SELECT t.*, r.expiration_time AS recipient_expiration FROM recipient_tokens t
+               JOIN recipients r ON r.id = t.recipient_id WHERE t.retrieved_at IS NULL""").fetchall()
         for row in rows:
             if auth.tokens_equal(activation_token(self.secret, row["id"]), activation):
-                expiry = _effective_expiry(row["expiration_time"], row["recipient_expiration"])
+                expiry = effective_expiry(row["expiration_time"], row["recipient_expiration"])
                 if expiry is None or expiry > now_ms:
                     return row
         raise NotFound("Activation link is invalid, expired or has already been used")
@@ -433,7 +386,7 @@ class CatalogStore:
         tokens = []
         for token in conn.execute("SELECT * FROM recipient_tokens WHERE recipient_id = ? ORDER BY created_at, rowid",
                                   (row["id"],)):
-            expiry = _effective_expiry(token["expiration_time"], row["expiration_time"])
+            expiry = effective_expiry(token["expiration_time"], row["expiration_time"])
             if expiry is None or expiry > now:
                 tokens.append(self._token(token, expiry))
         ips = json.loads(row["ip_access_list"]) if row["ip_access_list"] else None
@@ -447,13 +400,15 @@ class CatalogStore:
         spent = row["retrieved_at"] is not None
         return RecipientToken(id=row["id"], created_at=row["created_at"], created_by=row["created_by"],
                               expiration_time=expiry, updated_at=row["updated_at"], updated_by=row["updated_by"],
-                              retrieved=spent, activation_token=None if spent else activation_token(self.secret, row["id"]))
+                              retrieved=spent,
+                              activation_token=None if spent else activation_token(self.secret, row["id"]))
 
     # -- table registrations (read by tables.TableRegistry) ----------------------------------------
     def register_table(self, registration: TableRegistration) -> TableRegistration:
         registration = replace(registration, created_at=registration.created_at or self.now_ms())
         with self._tx(True) as conn:
-            if conn.execute("SELECT 1 FROM registered_tables WHERE full_name = ?", (registration.full_name,)).fetchone():
+            known = conn.execute("SELECT 1 FROM registered_tables WHERE full_name = ?", (registration.full_name,))
+            if known.fetchone():
                 raise Conflict(f"Table '{registration.full_name}' is already registered", "TABLE_ALREADY_EXISTS")
             conn.execute("INSERT INTO registered_tables VALUES (?, ?, ?, ?, ?, ?)",
                          (registration.full_name, registration.path, registration.table_type, registration.comment,
@@ -485,11 +440,6 @@ def _no_recipient(name: str) -> NotFound:
     return NotFound(f"Recipient '{name}' does not exist.", "RECIPIENT_DOES_NOT_EXIST")
 
 
-def _effective_expiry(token_expiry: int | None, recipient_expiry: int | None) -> int | None:
-    known = [value for value in (token_expiry, recipient_expiry) if value is not None]
-    return min(known) if known else None
-
-
 def _ip_json(values: Sequence[str] | None) -> str | None:
     return json.dumps(list(values)) if values else None
 
@@ -501,39 +451,6 @@ def _group_grants(rows: Sequence[sqlite3.Row], key: Any) -> list[Grant]:
     return [Grant(share, recipient, tuple(privs)) for (share, recipient), privs in grouped.items()]
 
 
-def _apply_object_change(objects: list[SharedObject], change: ObjectChange, user: str, now: int) -> list[SharedObject]:
-    obj = change.obj
-    index = next((i for i, existing in enumerate(objects) if existing.name == obj.name), None)
-    if change.action == "ADD":
-        if index is not None:
-            kind = "Schema" if obj.data_object_type == "SCHEMA" else "Table" if obj.data_object_type == "TABLE" else "View"
-            raise Conflict(f"Shared {kind} '{obj.name}' already exists", "RESOURCE_ALREADY_EXISTS")
-        _check_alias_free(objects, obj, skip=None)
-        return [*objects, replace(obj, added_at=now, added_by=user, status="ACTIVE")]
-    if index is None:
-        raise NotFound(f"Data object '{obj.name}' is not in the share", "RESOURCE_DOES_NOT_EXIST")
-    if change.action == "REMOVE":
-        return objects[:index] + objects[index + 1:]
-    current = objects[index]
-    kept = {key: getattr(obj, key) for key in change.fields if key in _UPDATABLE}
-    updated = replace(current, **kept)
-    _check_alias_free(objects, updated, skip=index)
-    return objects[:index] + [updated] + objects[index + 1:]
-
-
-_UPDATABLE = {"comment", "shared_as", "partitions", "history_data_sharing_status", "cdf_enabled", "start_version"}
-
-
-def _check_alias_free(objects: list[SharedObject], obj: SharedObject, skip: int | None) -> None:
-    if obj.data_object_type == "SCHEMA":
-        return
-    alias = obj.recipient_name.lower()
-    for i, other in enumerate(objects):
-        if i != skip and other.data_object_type != "SCHEMA" and other.recipient_name.lower() == alias:
-            raise Conflict(f"Shared name '{alias}' is already used by '{other.name}' in this share",
-                           "RESOURCE_ALREADY_EXISTS")
-
-
 def _object_row(share_id: str, position: int, obj: SharedObject) -> tuple[Any, ...]:
     partitions = [[{"name": v.name, "op": v.op, "value": v.value, "recipient_property_key": v.recipient_property_key}
                    for v in part.values] for part in obj.partitions]
@@ -542,7 +459,8 @@ def _object_row(share_id: str, position: int, obj: SharedObject) -> tuple[Any, .
 
 
 def _object_from_row(row: sqlite3.Row) -> SharedObject:
-    partitions = tuple(Partition(tuple(PartitionValue(**value) for value in part)) for part in json.loads(row["partitions"]))
+    partitions = tuple(Partition(tuple(PartitionValue(**value) for value in part))
+                       for part in json.loads(row["partitions"]))
     return SharedObject(name=row["name"], data_object_type=row["data_object_type"], comment=row["comment"],
                         shared_as=row["shared_as"], partitions=partitions,
                         history_data_sharing_status=row["history_data_sharing_status"],

@@ -79,11 +79,9 @@ def _properties(body: JSONObject) -> dict[str, str] | None:
     return dict(props)
 
 
-def _ip_list(body: JSONObject) -> tuple[str, ...] | None | bool:
-    """The allowed addresses, None to clear the list, False when the field is absent."""
-    if "ip_access_list" not in body:
-        return False
-    if body["ip_access_list"] is None:
+def _ip_list(body: JSONObject) -> tuple[str, ...] | None:
+    """The allowed addresses; None for no restriction (absent, null or an empty list)."""
+    if body.get("ip_access_list") is None:
         return None
     ips = obj_of(body["ip_access_list"], "ip_access_list", {"allowed_ip_addresses"})
     values = str_list(opt_list(ips, "allowed_ip_addresses", "ip_access_list") or [], "allowed_ip_addresses")
@@ -115,7 +113,7 @@ def create_recipient(call: Call) -> JSONObject:
     ips = _ip_list(body)
     recipient = call.state.catalog.create_recipient(
         name, user=call.user or "", comment=opt_str(body, "comment"), owner=opt_str(body, "owner"),
-        properties=_properties(body), ip_access_list=ips or None, expiration_time=_expiration(call))
+        properties=_properties(body), ip_access_list=ips, expiration_time=_expiration(call))
     return recipient_json(recipient, call.state.base_url)
 
 
@@ -143,9 +141,8 @@ def update_recipient(call: Call) -> JSONObject:
     properties = _properties(body)
     if properties is not None:
         changes["properties"] = properties
-    ips = _ip_list(body)
-    if ips is not False:
-        changes["ip_access_list"] = ips
+    if "ip_access_list" in body:
+        changes["ip_access_list"] = _ip_list(body)
     recipient = call.state.catalog.update_recipient(_name(call), user=call.user or "", changes=changes)
     return recipient_json(recipient, call.state.base_url)
 

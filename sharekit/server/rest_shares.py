@@ -34,7 +34,8 @@ OBJECT_TYPES = {"FEATURE_SPEC", "FOREIGN_TABLE", "FUNCTION", "MATERIALIZED_VIEW"
                 "STREAMING_TABLE", "TABLE", "VIEW", "VOLUME"}
 SUPPORTED_TYPES = {"TABLE", "VIEW", "SCHEMA"}
 OBJECT_FIELDS = {"name", "added_at", "added_by", "cdf_enabled", "comment", "content", "data_object_type",
-                 "history_data_sharing_status", "partitions", "shared_as", "start_version", "status", "string_shared_as"}
+                 "history_data_sharing_status", "partitions", "shared_as", "start_version", "status",
+                 "string_shared_as"}
 SHARE_PRIVILEGES = {"SELECT"}
 
 
@@ -185,7 +186,8 @@ def update_share(call: Call) -> JSONObject:
         raise BadRequest("storage_root is not supported by the embedded server (tables are local Delta folders)")
     raw_updates = opt_list(body, "updates") or []
     if len(raw_updates) > MAX_UPDATES:
-        raise BadRequest(f"At most {MAX_UPDATES} data object updates are allowed in one request, got {len(raw_updates)}")
+        raise BadRequest(f"At most {MAX_UPDATES} data object updates are allowed in one request, "
+                         f"got {len(raw_updates)}")
     changes: dict[str, Any] = {}
     for key in ("comment", "owner"):
         if key in body:

@@ -31,7 +31,8 @@ _PRIMITIVES = {
     "string": ("STRING", "string"), "long": ("LONG", "bigint"), "integer": ("INT", "int"),
     "short": ("SHORT", "smallint"), "byte": ("BYTE", "tinyint"), "float": ("FLOAT", "float"),
     "double": ("DOUBLE", "double"), "boolean": ("BOOLEAN", "boolean"), "binary": ("BINARY", "binary"),
-    "date": ("DATE", "date"), "timestamp": ("TIMESTAMP", "timestamp"), "timestamp_ntz": ("TIMESTAMP_NTZ", "timestamp_ntz"),
+    "date": ("DATE", "date"), "timestamp": ("TIMESTAMP", "timestamp"),
+    "timestamp_ntz": ("TIMESTAMP_NTZ", "timestamp_ntz"),
     "variant": ("VARIANT", "variant"), "void": ("NULL", "void"),
 }
 _DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
@@ -191,7 +192,7 @@ def _read_metadata(entry: TableEntry) -> TableMetadata:
     columns = [column_info(f, i, partitions) for i, f in enumerate(schema["fields"])]
     return TableMetadata(version=table.version(), columns=columns, partition_columns=partitions,
                          comment=meta.description or entry.comment, properties=dict(meta.configuration),
-                         table_id=meta.id, created_at=meta.created_time)
+                         table_id=str(meta.id), created_at=meta.created_time)
 
 
 def column_info(struct_field: dict[str, Any], position: int, partition_columns: list[str]) -> dict[str, Any]:

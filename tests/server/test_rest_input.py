@@ -184,7 +184,7 @@ def test_audit_records_actions_params_and_refusals(seeded: Api, state: ServerSta
     assert update.user_email == state.admin_user and update.status_code == 200
     refused = by_action["deleteShare"]
     assert refused.status_code == 401 and refused.user_email is None and refused.error_message
-    missing = [e for e in events if e.request_params.get("name") == "nope"][0]
+    missing = next(e for e in events if e.request_params.get("name") == "nope")
     assert missing.status_code == 404 and "SHARE_DOES_NOT_EXIST" in (missing.error_message or "")
     assert by_action["retrieveRecipientToken"].request_params == {"recipient_name": "r1"}
     dumped = repr(events)

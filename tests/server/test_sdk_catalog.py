@@ -29,7 +29,7 @@ def test_catalogs_schemas_tables(mws: Workspace) -> None:
     assert columns["order_id"].type_text == "bigint" and orders.comment
     stock = w.tables.get("main.inventory.stock_levels")
     assert stock.properties and stock.properties["delta.enableChangeDataFeed"] == "true"
-    assert not list(w.tables.list("main", "sales", omit_columns=True))[0].columns
+    assert not next(iter(w.tables.list("main", "sales", omit_columns=True))).columns
     assert w.tables.exists("main.sales.orders").table_exists is True
     assert w.tables.exists("main.sales.nothing").table_exists is False
     summaries = [t.full_name for t in w.tables.list_summaries("main", schema_name_pattern="s%", table_name_pattern="%o%")]

@@ -1,0 +1,120 @@
+"""The catalog store's plain logic, kept apart from its SQL: change records, page tokens, activation tokens,
+and how a list of shared objects changes under ADD / REMOVE / UPDATE (names and aliases unique)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from sharekit.server.errors import BadRequest, Conflict, NotFound
+from sharekit.server.records import SharedObject
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class ObjectChange:
+    """One entry of a share update: ``fields`` names the keys the request set (UPDATE keeps the others)."""
+
+    action: str  # ADD | REMOVE | UPDATE
+    obj: SharedObject
+    fields: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class GrantChange:
+    principal: str
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableRegistration:
+    """A table (a Delta folder outside ``home/tables``) or a view (``path`` None) registered under a UC name."""
+
+    full_name: str
+    path: str | None
+    table_type: str  # EXTERNAL | VIEW
+    comment: str | None = None
+    view_definition: str | None = None
+    created_at: int = 0
+
+
+def activation_token(secret: bytes, token_id: str) -> str:
+    digest = hmac.new(secret, b"activation:" + token_id.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def encode_page_token(after: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": after}).encode()).decode().rstrip("=")
+
+
+def decode_page_token(token: str | None) -> str | None:
+    if not token:
+        return None
+    try:
+        after = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))["after"]
+    except (ValueError, TypeError, KeyError) as err:
+        raise BadRequest("Invalid page_token") from err
+    if not isinstance(after, str):
+        raise BadRequest("Invalid page_token")
+    return after
+
+
+def page_size(max_results: int | None) -> int:
+    if max_results is None or max_results == 0:
+        return DEFAULT_PAGE_SIZE
+    if max_results < 0:
+        raise BadRequest("max_results must not be negative")
+    return min(max_results, MAX_PAGE_SIZE)
+
+
+def paginate(keys: Sequence[str], max_results: int | None, page_token: str | None) -> tuple[list[str], str | None]:
+    """Keyset pagination over sorted keys (used by listings that are not backed by SQL)."""
+    after, size = decode_page_token(page_token), page_size(max_results)
+    rest = [key for key in keys if after is None or key > after]
+    chunk = rest[:size]
+    return chunk, encode_page_token(chunk[-1]) if len(rest) > size else None
+
+
+def effective_expiry(token_expiry: int | None, recipient_expiry: int | None) -> int | None:
+    known = [value for value in (token_expiry, recipient_expiry) if value is not None]
+    return min(known) if known else None
+
+
+def apply_object_change(objects: list[SharedObject], change: ObjectChange, user: str, now: int) -> list[SharedObject]:
+    obj = change.obj
+    index = next((i for i, existing in enumerate(objects) if existing.name == obj.name), None)
+    if change.action == "ADD":
+        if index is not None:
+            kind = {"SCHEMA": "Schema", "TABLE": "Table"}.get(obj.data_object_type, "View")
+            raise Conflict(f"Shared {kind} '{obj.name}' already exists", "RESOURCE_ALREADY_EXISTS")
+        _check_alias_free(objects, obj, skip=None)
+        return [*objects, replace(obj, added_at=now, added_by=user, status="ACTIVE")]
+    if index is None:
+        raise NotFound(f"Data object '{obj.name}' is not in the share", "RESOURCE_DOES_NOT_EXIST")
+    if change.action == "REMOVE":
+        return objects[:index] + objects[index + 1:]
+    current = objects[index]
+    kept = {key: getattr(obj, key) for key in change.fields if key in _UPDATABLE}
+    updated = replace(current, **kept)
+    _check_alias_free(objects, updated, skip=index)
+    return objects[:index] + [updated] + objects[index + 1:]
+
+
+_UPDATABLE = {"comment", "shared_as", "partitions", "history_data_sharing_status", "cdf_enabled", "start_version"}
+
+
+def _check_alias_free(objects: list[SharedObject], obj: SharedObject, skip: int | None) -> None:
+    if obj.data_object_type == "SCHEMA":
+        return
+    alias = obj.recipient_name.lower()
+    for i, other in enumerate(objects):
+        if i != skip and other.data_object_type != "SCHEMA" and other.recipient_name.lower() == alias:
+            raise Conflict(f"Shared name '{alias}' is already used by '{other.name}' in this share",
+                           "RESOURCE_ALREADY_EXISTS")
