@@ -29,6 +29,25 @@ def _demo(args: argparse.Namespace) -> int:
     return run_walkthrough(Path(args.home) if args.home else None)
 
 
+def _register_table(args: argparse.Namespace) -> int:
+    """Register a Delta folder as catalog.schema.table on the running server (through its admin API)."""
+    from databricks.sdk.errors import DatabricksError
+
+    from sharekit.connect import connect_local
+
+    folder = Path(args.path).expanduser().resolve()
+    workspace = connect_local(Path(args.home))
+    body = {"name": args.name, "path": str(folder)}
+    if args.comment:
+        body["comment"] = args.comment
+    try:
+        workspace.client.api_client.do("POST", "/sharekit/admin/tables", body=body)
+    except DatabricksError as err:
+        raise UsageFailure(f"cannot register {args.name}: {err}") from err
+    print(f"registered {args.name} -> {folder}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sharekit", description="Delta Sharing from a notebook, and from the terminal.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -44,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="a headless end-to-end run: share, recipient, read, usage")
     demo.add_argument("--home", default=None, help="state folder (default: a fresh temporary folder)")
     demo.set_defaults(func=_demo)
+
+    register = sub.add_parser("register-table", help="serve an existing Delta table folder under a catalog.schema.table name")
+    register.add_argument("name", help="full name, e.g. main.finance.invoices")
+    register.add_argument("path", help="the Delta table folder (it holds _delta_log)")
+    register.add_argument("--comment", default=None)
+    register.add_argument("--home", default=str(default_home()), help="server home (default $SHAREKIT_HOME or ~/.sharekit)")
+    register.set_defaults(func=_register_table)
 
     from sharekit.config import cli as config_cli
 

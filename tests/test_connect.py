@@ -55,3 +55,23 @@ def test_restart_reuses_home(home: Path) -> None:
         url = first.host
     with connect_local(home) as second:
         assert second.started_server and second.host != "" and url != ""
+
+
+def test_register_table_cli_serves_an_outside_folder(ws: Workspace, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    folder = tmp_path / "invoices"
+    write_deltalake(str(folder), pa.table({"id": [1, 2, 3], "total": [9.5, 3.0, 7.25]}))
+    assert ws.home is not None
+    done = subprocess.run([sys.executable, "-m", "sharekit", "register-table", "main.finance.invoices", str(folder),
+                           "--home", str(ws.home)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    table = ws.client.tables.get("main.finance.invoices")
+    assert [c.name for c in table.columns or []] == ["id", "total"]
+    again = subprocess.run([sys.executable, "-m", "sharekit", "register-table", "main.finance.invoices",
+                            str(tmp_path / "missing"), "--home", str(ws.home)], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 1 and "cannot register" in again.stderr

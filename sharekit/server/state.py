@@ -43,10 +43,11 @@ def build_state(root: Path, *, clock: Clock = time.time, base_url: str = "http:/
     home = Home(root)
     home.ensure()
     secret = home.secret()
+    catalog = CatalogStore(home.catalog_db, clock=clock, secret=secret)
     return ServerState(
         home=home,
-        catalog=CatalogStore(home.catalog_db, clock=clock, secret=secret),
-        tables=TableRegistry(home),
+        catalog=catalog,
+        tables=TableRegistry(home, store=catalog),
         audit=AuditLog(home.audit_dir, clock=clock),
         secret=secret,
         admin_token=home.admin_token(),
