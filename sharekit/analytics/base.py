@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -42,7 +43,8 @@ class Analyses:
                 return sorted(r.name for r in self.ws.client.recipients.list() if r.name)
             except OSError:  # databricks.sdk errors derive from OSError: fall back to the log
                 pass
-        frame, _ = self.run("last_access", **win.params())
+        everything = window.Window(dt.date(2000, 1, 1), max(win.end, dt.date.today()))  # any time, not just win
+        frame, _ = self.run("last_access", **everything.params())
         return sorted(set(frame["recipient"].dropna()))
 
     def close(self) -> None:

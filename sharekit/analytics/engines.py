@@ -60,6 +60,7 @@ class DuckDBSource:
         if self._con is None:
             self._con = duckdb.connect()
             self._con.execute("SET TimeZone='UTC'")
+            self._con.execute("SET enable_progress_bar=false")
             if self._threads:
                 self._con.execute(f"SET threads={int(self._threads)}")
         if files != self._files:

@@ -78,7 +78,7 @@ class SharingAnalytics(Analyses):
     get_stale_access = stale_access
 
     def detect_anomalies(self, days: int | None = 30, start: Any = None, end: Any = None,
-                         recipient: str | None = None, k: float = 3.0, robust_k: float = 3.5,
+                         recipient: str | None = None, k: float = 3.5, robust_k: float = 5.0,
                          min_history: int = 14, metric: str = "requests") -> AnalysisResult:
         """Unusual days per recipient (requests and bytes; silent days count as zero), scored against the
         recipient's own weekday or weekend baseline by mean ± k·stddev and by the robust median/MAD rule.

@@ -89,8 +89,10 @@ class UsageMonitor(Analyses):
             share_f = table_share
         elif table_f and table_f.count(".") != 1:
             raise ValueError(f"table must be 'schema.table' or 'share.schema.table', got {table!r}")
+        table_schema, _, table_name = table_f.partition(".")
         frame, query = self.run("daily_usage", **win.params(), share=share_f,
-                                recipient=text_filter(recipient, "recipient"), table_name=table_f)
+                                recipient=text_filter(recipient, "recipient"), table_schema=table_schema,
+                                table=table_name)
         note = None if len(frame) else f"no recipient traffic in {win}" + _filters(share, recipient, table)
         return AnalysisResult(f"Daily usage {win}", frame, query, engine=self.source.name,
                               chart=charts.traffic_over_time, note=note)

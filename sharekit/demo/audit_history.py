@@ -220,7 +220,7 @@ def _day_table(truth: HistoryTruth, seed: int, day_index: int) -> pa.Table:
     time_us = np.minimum(time_us, 86_400_000_000 - 1)
     order = np.lexsort((is_followup, time_us))
     src, is_followup, time_us = src[order], is_followup[order], time_us[order]
-    followup_pos = np.cumsum(is_followup) - 1  # index into q-arrays for follow-up rows
+    followup_pos = np.where(is_followup, order - n, 0)  # index into the q-arrays for follow-up rows
 
     day = truth.day(day_index)
     day_us = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp()) * 1_000_000
@@ -240,9 +240,9 @@ def _day_table(truth: HistoryTruth, seed: int, day_index: int) -> pa.Table:
         "_rp_share": _vocab([t[0] for t in TABLES], ev_tbl, mask=ev_level < 1),
         "_rp_schema": _vocab([t[1] for t in TABLES], ev_tbl, mask=ev_level < 2),
         "_rp_name": _vocab([t[2] for t in TABLES], ev_tbl, mask=ev_level < 3),
-        **{f"_res_{key}": _followup_strings(is_followup, followup_pos, values)
-           for key, values in (("numRecords", num_records), ("scannedAddFileSize", scanned),
-                               ("durationMs", duration_ms))},
+        "_res_numRecords": _followup_values(is_followup, followup_pos, num_records, pa.int64()),
+        "_res_scannedAddFileSize": _followup_values(is_followup, followup_pos, scanned, pa.int64()),
+        "_res_durationMs": _followup_values(is_followup, followup_pos, duration_ms, pa.float64()),
     }
     return pa.table({
         "account_id": _const(ACCOUNT_ID, total),
@@ -326,12 +326,11 @@ def _request_params(rec: np.ndarray, level: np.ndarray, tbl: np.ndarray) -> pa.A
     return pa.MapArray.from_arrays(pa.array(offsets), _vocab(words, key_index), _vocab(words, item_index))
 
 
-def _followup_strings(is_followup: np.ndarray, pos: np.ndarray, values: np.ndarray) -> pa.Array:
+def _followup_values(is_followup: np.ndarray, pos: np.ndarray, values: np.ndarray, kind: pa.DataType) -> pa.Array:
     import numpy as np
     import pyarrow as pa
 
-    strings = pa.array(values).cast(pa.string())
-    return strings.take(pa.array(np.where(is_followup, pos, 0), mask=~is_followup))
+    return pa.array(values).cast(kind).take(pa.array(np.where(is_followup, pos, 0), mask=~is_followup))
 
 
 def _results(is_followup: np.ndarray, pos: np.ndarray, num_records: np.ndarray, scanned: np.ndarray,

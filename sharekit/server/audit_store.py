@@ -14,10 +14,11 @@ File layout of ``<home>/audit/`` (a contract: readers in other processes rely on
     map, ``event_time`` as ISO-8601 UTC). A torn last line (crash mid-write) parses as an all-NULL row: readers
     drop rows whose ``event_time`` is NULL.
 
-Segments also carry derived VARCHAR columns (``DERIVED_COLUMNS``): ``_rp_<key>`` = ``request_params['<key>']``
-and ``_res_<key>`` = ``get_json_object(response.result, '$.<key>')``. DuckDB looks a key up in a MAP column
-slowly (about 0.35 s per key per 10M rows), so ``accelerate`` rewrites those expressions to the columns;
-results are identical. Readers that select the ``system.access.audit`` columns simply ignore them.
+Segments also carry derived columns (``DERIVED_COLUMNS``): ``_rp_<key>`` (VARCHAR) =
+``request_params['<key>']`` and ``_res_<key>`` = ``try_cast(get_json_object(response.result, '$.<key>') AS T)``
+with T in ``RESULT_KEYS``. DuckDB looks a key up in a MAP column slowly (about 0.35 s per key per 10M rows) and
+parsing JSON and casting strings cost as much, so ``accelerate`` rewrites exactly those expressions to the
+columns; results are identical. Readers that select the ``system.access.audit`` columns simply ignore them.
 
 Reading (``live_files``): list the ``wal-*.jsonl`` files FIRST, then read the manifest; the log is every segment
 in the manifest plus every WAL file no manifest entry names. If a file vanishes during the scan (a roll or a
@@ -65,11 +66,12 @@ SEGMENT_COLUMNS: dict[str, str] = {
 ROW_GROUP_ROWS = 122_880
 
 PARAM_KEYS = ("recipient_name", "share", "schema", "name")
-RESULT_KEYS = ("numRecords", "scannedAddFileSize", "durationMs")
+RESULT_KEYS = {"numRecords": "BIGINT", "scannedAddFileSize": "BIGINT", "durationMs": "DOUBLE"}
 DERIVED_COLUMNS: dict[str, str] = {
     **{f"_rp_{key}": f"request_params['{key}']" for key in PARAM_KEYS},
-    **{f"_res_{key}": f"response.result->>'$.{key}'" for key in RESULT_KEYS},
+    **{f"_res_{key}": f"TRY_CAST(response.result->>'$.{key}' AS {kind})" for key, kind in RESULT_KEYS.items()},
 }
+DERIVED_TYPES = {name: ("VARCHAR" if name.startswith("_rp_") else RESULT_KEYS[name[5:]]) for name in DERIVED_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -116,14 +118,14 @@ def scan_sql(files: LiveFiles, *, derived: bool = True) -> str:
                      f"format='newline_delimited', ignore_errors=true, columns={spec}) WHERE event_time IS NOT NULL")
     if not parts:
         casts = ", ".join(f"CAST(NULL AS {kind}) AS {name}" for name, kind in SEGMENT_COLUMNS.items())
-        nulls = "".join(f", CAST(NULL AS VARCHAR) AS {name}" for name in DERIVED_COLUMNS) if derived else ""
+        nulls = "".join(f", CAST(NULL AS {DERIVED_TYPES[name]}) AS {name}" for name in DERIVED_COLUMNS) if derived else ""
         parts.append(f"SELECT {casts}{nulls} WHERE false")
     return " UNION ALL ".join(parts)
 
 
 def accelerate(tree: Any) -> Any:
-    """Rewrite a sqlglot tree (any dialect) so ``request_params['k']`` and ``get_json_object(response.result,
-    '$.k')`` read the derived segment columns. Run it on a tree that reads the view ``scan_sql`` builds."""
+    """Rewrite a sqlglot tree (any dialect) so ``request_params['k']`` and ``try_cast(get_json_object(
+    response.result, '$.k') AS T)`` read the derived segment columns. Only for a tree over ``scan_sql``'s view."""
     from sqlglot import exp
 
     def swap(node: exp.Expression) -> exp.Expression:
@@ -133,11 +135,12 @@ def accelerate(tree: Any) -> Any:
                     and not node.this.table and isinstance(key, exp.Literal) and key.is_string
                     and key.name in PARAM_KEYS):
                 return exp.column(f"_rp_{key.name}", quoted=True)
-        if isinstance(node, exp.JSONExtractScalar):
-            target = node.this
-            path = node.expression.sql(dialect="duckdb").strip("'") if node.expression is not None else ""
-            for key in RESULT_KEYS:
-                if path == f"$.{key}" and target.sql().lower() == "response.result":
+        if isinstance(node, exp.TryCast) and isinstance(node.this, exp.JSONExtractScalar):
+            extract = node.this
+            path = extract.expression.sql(dialect="duckdb").strip("'") if extract.expression is not None else ""
+            target = node.to.sql(dialect="duckdb").upper()
+            for key, kind in RESULT_KEYS.items():
+                if path == f"$.{key}" and target == kind and extract.this.sql().lower() == "response.result":
                     return exp.column(f"_res_{key}", quoted=True)
         return node
 

@@ -15,6 +15,6 @@ WHERE service_name = 'unityCatalog'
   AND request_params['name'] IS NOT NULL
   AND (:share = '' OR request_params['share'] = :share)
   AND (:recipient = '' OR request_params['recipient_name'] = :recipient)
-GROUP BY 1, 2
+GROUP BY request_params['share'], request_params['schema'], request_params['name']
 ORDER BY requests DESC, share, table_name
 LIMIT :top_n

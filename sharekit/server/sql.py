@@ -1,0 +1,250 @@
+"""Server-side SQL for the statement-execution endpoint: check, translate (Databricks → DuckDB), execute.
+
+Only read-only queries (SELECT / WITH / set operations) over ``system.access.audit`` are accepted; anything
+else fails with a ``StatementError`` (rendered as ``status.state = FAILED``). ``prepare`` dispatches on the
+statement kind through ``HANDLERS`` so new kinds (``CREATE VIEW`` over local tables, issue 6) plug in there.
+
+Defence in depth: the query is checked on the sqlglot tree (one statement, known tables only, no table or file
+functions), and it runs on a fresh DuckDB connection whose file access is limited to the audit folder and whose
+configuration is locked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from sharekit.server import audit_store
+
+AUDIT_TABLE = "system.access.audit"
+VIEW = "sharekit_audit"
+TABLE_FUNCTIONS = frozenset({"range"})
+BLOCKED_FUNCTION = re.compile(r"^(read_|parquet_|glob|sniff_|query|iceberg_|delta_scan|sqlite_|postgres_|"
+                              r"mysql_|httpfs|load|install|getenv|current_setting|duckdb_|pragma_)", re.I)
+
+
+class StatementError(Exception):
+    """The statement cannot run: becomes ``status.state = FAILED`` with ``error_code`` and message."""
+
+    def __init__(self, message: str, error_code: str = "BAD_REQUEST", sql_state: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.error_code = error_code
+        self.sql_state = sql_state
+
+
+@dataclass
+class Prepared:
+    duckdb_sql: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Column:
+    name: str
+    type_name: str  # Databricks ColumnInfoTypeName
+    type_text: str
+    type_scale: int | None = None
+    type_precision: int | None = None
+
+
+@dataclass
+class ResultSet:
+    columns: list[Column]
+    rows: list[list[str | None]]
+    truncated: bool = False
+
+
+def _parse(statement: str) -> Any:
+    import sqlglot
+    from sqlglot.errors import ParseError, TokenError
+
+    try:
+        trees = [tree for tree in sqlglot.parse(statement, read="databricks") if tree is not None]
+    except (ParseError, TokenError) as err:
+        raise StatementError(f"[PARSE_SYNTAX_ERROR] {str(err).splitlines()[0]}", "PARSE_SYNTAX_ERROR", "42601") from err
+    if len(trees) != 1:
+        raise StatementError("exactly one statement is allowed", "INVALID_PARAMETER_VALUE")
+    return trees[0]
+
+
+def _prepare_query(tree: Any, parameters: dict[str, Any]) -> Prepared:
+    from sqlglot import exp
+
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    for table in tree.find_all(exp.Table):
+        if isinstance(table.this, exp.Func):
+            name = (table.this.name if isinstance(table.this, exp.Anonymous) else table.this.sql_name()).lower()
+            if name not in TABLE_FUNCTIONS:
+                raise StatementError(f"table function {name}() is not allowed", "PERMISSION_DENIED")
+            continue
+        parts = [part for part in (table.catalog, table.db, table.name) if part]
+        full = ".".join(parts).lower()
+        if full == AUDIT_TABLE or (len(parts) == 1 and full in ctes):
+            continue
+        raise StatementError(f"[TABLE_OR_VIEW_NOT_FOUND] The table or view `{'.'.join(parts)}` cannot be found; "
+                             f"the embedded warehouse serves {AUDIT_TABLE} only", "TABLE_OR_VIEW_NOT_FOUND", "42P01")
+    for func in tree.find_all(exp.Func):
+        name = func.name if isinstance(func, exp.Anonymous) else func.sql_name()
+        if BLOCKED_FUNCTION.match(name or ""):
+            raise StatementError(f"function {name}() is not allowed", "PERMISSION_DENIED")
+    used = {node.name for node in tree.find_all(exp.Placeholder) if node.name}
+    if any(isinstance(node, exp.Placeholder) and not node.name for node in tree.find_all(exp.Placeholder)):
+        raise StatementError("positional '?' parameters are not supported; use :name", "INVALID_PARAMETER_VALUE")
+    missing = sorted(used - set(parameters))
+    if missing:
+        raise StatementError(f"[UNBOUND_SQL_PARAMETER] Found the unbound parameter: {missing[0]}",
+                             "UNBOUND_SQL_PARAMETER", "42P02")
+    tree = exp.replace_tables(tree, {AUDIT_TABLE: VIEW})
+    tree = audit_store.accelerate(tree)
+    return Prepared(tree.sql(dialect="duckdb"), {name: parameters[name] for name in used})
+
+
+def _is_query(tree: Any) -> bool:
+    from sqlglot import exp
+
+    return isinstance(tree, exp.Query)
+
+
+# (predicate, handler): the first match prepares the statement. Issue 6 adds CREATE VIEW here.
+HANDLERS: list[tuple[Callable[[Any], bool], Callable[[Any, dict[str, Any]], Prepared]]] = [
+    (_is_query, _prepare_query),
+]
+
+
+def prepare(statement: str, parameters: dict[str, Any]) -> Prepared:
+    if not statement.strip():
+        raise StatementError("the statement is empty", "INVALID_PARAMETER_VALUE")
+    tree = _parse(statement)
+    for matches, handler in HANDLERS:
+        if matches(tree):
+            return handler(tree, parameters)
+    kind = type(tree).__name__.upper()
+    raise StatementError(f"{kind} statements are not supported: the embedded warehouse runs read-only SELECT "
+                         f"queries over {AUDIT_TABLE}", "NOT_IMPLEMENTED")
+
+
+def convert_parameter(name: str, value: str | None, type_name: str | None) -> Any:
+    """A statement parameter (``value`` is a string, or None for NULL) as a Python value of its SQL type."""
+    kind = (type_name or "STRING").strip().upper()
+    if value is None:
+        return None
+    try:
+        if kind in ("STRING", "VARCHAR", "CHAR"):
+            return value
+        if kind in ("INT", "INTEGER", "BIGINT", "LONG", "SMALLINT", "SHORT", "TINYINT", "BYTE"):
+            return int(value)
+        if kind in ("DOUBLE", "FLOAT", "REAL"):
+            return float(value)
+        if kind.startswith("DECIMAL"):
+            return decimal.Decimal(value)
+        if kind == "BOOLEAN":
+            if value.lower() not in ("true", "false"):
+                raise ValueError(value)
+            return value.lower() == "true"
+        if kind == "DATE":
+            return dt.date.fromisoformat(value)
+        if kind in ("TIMESTAMP", "TIMESTAMP_NTZ"):
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, decimal.InvalidOperation) as err:
+        raise StatementError(f"parameter {name!r}: {value!r} is not a valid {kind}", "INVALID_PARAMETER_VALUE") from err
+    raise StatementError(f"parameter {name!r}: unsupported type {type_name!r}", "INVALID_PARAMETER_VALUE")
+
+
+class Execution:
+    """One statement's DuckDB connection (so ``cancel`` can interrupt it from another thread)."""
+
+    def __init__(self, audit_dir: Path) -> None:
+        import duckdb
+
+        self.con = duckdb.connect()
+        self.con.execute("SET TimeZone='UTC'")
+        self.con.execute("SET enable_progress_bar=false")
+        self.con.execute("SET threads=2")
+        self.con.execute("SET allowed_directories=?", [[str(audit_dir.resolve()) + "/"]])
+        self.con.execute("SET enable_external_access=false")
+        self.con.execute("SET lock_configuration=true")
+        self.audit_dir = audit_dir
+        self.cancelled = False
+
+    def run(self, prepared: Prepared, row_limit: int | None, max_rows: int) -> ResultSet:
+        import duckdb
+
+        limit = min(row_limit or max_rows, max_rows)
+        for attempt in range(3):
+            files = audit_store.live_files(self.audit_dir)
+            try:
+                self.con.execute(f"CREATE OR REPLACE TEMP VIEW {VIEW} AS {audit_store.scan_sql(files)}")
+                cursor = self.con.execute(prepared.duckdb_sql, prepared.params or None)
+                columns = [_column(name, str(kind)) for name, kind, *_ in cursor.description]
+                rows = cursor.fetchmany(limit + 1)
+                break
+            except duckdb.IOException as err:  # a roll or compaction replaced a file: list again
+                if attempt == 2:
+                    raise StatementError(f"the audit log changed while it was read: {err}", "INTERNAL_ERROR") from err
+            except duckdb.InterruptException as err:
+                raise StatementError("the statement was cancelled", "CANCELLED") from err
+            except duckdb.Error as err:
+                message = str(err).splitlines()[0]
+                raise StatementError(message, "BAD_REQUEST") from err
+        truncated = len(rows) > limit
+        return ResultSet(columns, [[_text(value) for value in row] for row in rows[:limit]], truncated)
+
+    def interrupt(self) -> None:
+        self.cancelled = True
+        self.con.interrupt()
+
+    def close(self) -> None:
+        self.con.close()
+
+
+_SIMPLE_TYPES = {
+    "BIGINT": ("LONG", "BIGINT"), "INTEGER": ("INT", "INT"), "SMALLINT": ("SHORT", "SMALLINT"),
+    "TINYINT": ("BYTE", "TINYINT"), "UBIGINT": ("DECIMAL", "DECIMAL(20,0)"), "UINTEGER": ("LONG", "BIGINT"),
+    "HUGEINT": ("DECIMAL", "DECIMAL(38,0)"), "DOUBLE": ("DOUBLE", "DOUBLE"), "FLOAT": ("FLOAT", "FLOAT"),
+    "VARCHAR": ("STRING", "STRING"), "BOOLEAN": ("BOOLEAN", "BOOLEAN"), "DATE": ("DATE", "DATE"),
+    "TIMESTAMP WITH TIME ZONE": ("TIMESTAMP", "TIMESTAMP"), "TIMESTAMP": ("TIMESTAMP", "TIMESTAMP"),
+    "BLOB": ("BINARY", "BINARY"), "INTERVAL": ("INTERVAL", "INTERVAL"), "NULL": ("NULL", "VOID"),
+}
+
+
+def _column(name: str, duckdb_type: str) -> Column:
+    kind = duckdb_type.upper()
+    if kind in _SIMPLE_TYPES:
+        type_name, text = _SIMPLE_TYPES[kind]
+        scale = 0 if type_name == "DECIMAL" else None
+        return Column(name, type_name, text, scale, 38 if kind == "HUGEINT" else None)
+    match = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", kind)
+    if match:
+        return Column(name, "DECIMAL", f"DECIMAL({match[1]},{match[2]})", int(match[2]), int(match[1]))
+    if kind.startswith("MAP("):
+        return Column(name, "MAP", "MAP<STRING,STRING>" if kind == "MAP(VARCHAR, VARCHAR)" else kind)
+    if kind.startswith("STRUCT("):
+        return Column(name, "STRUCT", kind)
+    if kind.endswith("[]"):
+        return Column(name, "ARRAY", kind)
+    return Column(name, "STRING", "STRING")
+
+
+def _text(value: Any) -> str | None:
+    """JSON_ARRAY values are strings (or null)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.isoformat(timespec="microseconds") + "Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, default=str)
+    return str(value)
