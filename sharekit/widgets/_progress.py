@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import html
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from sharekit.errors import workspace_message
 
@@ -22,7 +23,7 @@ COLOURS = {"info": "#1f6f43", "warning": "#8a5a00", "error": "#a4262c", "pending
 
 def expected_errors() -> tuple[type[BaseException], ...]:
     """Errors that are the workspace's or the user's, shown as a plain message (no traceback)."""
-    from databricks.sdk.errors import DatabricksError
+    from databricks.sdk.errors.base import DatabricksError
 
     return (DatabricksError, ValueError, LookupError)  # ConfigError and pydantic's ValidationError are ValueErrors
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -113,7 +114,7 @@ def load_grid(client: WorkspaceClient) -> AccessGrid:
 def apply_grid(client: WorkspaceClient, grid: AccessGrid,
                on_step: Callable[[int, int], None] | None = None) -> ApplyReport:
     """One call per changed share; stops at the first failure and says what was and was not done."""
-    from databricks.sdk.errors import DatabricksError
+    from databricks.sdk.errors.base import DatabricksError
 
     from sharekit.errors import workspace_message
 

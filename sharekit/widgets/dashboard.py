@@ -80,7 +80,7 @@ class UsageDashboard(Form):
         self.reason.value = f'<span style="color:#a4262c">{html.escape(problem)}</span>' if problem else ""
 
     def _load_names(self) -> None:
-        from databricks.sdk.errors import DatabricksError
+        from databricks.sdk.errors.base import DatabricksError
 
         try:
             shares = sorted(s.name for s in self.client.shares.list_shares() if s.name)

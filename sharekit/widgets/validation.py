@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 MAX_NAME_LENGTH = 255
 MAX_IP_ENTRIES = 100

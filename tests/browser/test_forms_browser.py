@@ -9,8 +9,9 @@ chart. The grant is then checked through the SDK. Without the widget manager the
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import nbformat
 import pytest
@@ -83,8 +84,9 @@ def _drive(page: Any, artifacts: Path, widget_timeout_ms: int) -> None:
     access.locator(".sharekit-message:has-text('updated 1 share(s)')").wait_for(timeout=30_000)
     page.screenshot(path=str(artifacts / "forms_grant_applied.png"), full_page=True)
 
-    chart = page.locator(".sharekit-dashboard svg")
+    chart = page.locator(".sharekit-dashboard .sharekit-usage svg")
     chart.first.wait_for(timeout=30_000)
+    page.locator(".sharekit-dashboard .sharekit-message:has-text('anomal')").wait_for(timeout=30_000)
     page.locator(".sharekit-dashboard").scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "forms_dashboard.png"), full_page=True)
 
@@ -96,6 +98,8 @@ def _run(tmp_path: Path, server: Workspace, artifacts: Path, disabled: tuple[str
             chromium_page(tmp_path / ".chromium") as page:
         run_all_cells(page, lab.notebook_url("forms.ipynb"))
         assert cell_errors(page) == []
+        if disabled:  # what the negative control should see instead of the form: the form's text repr
+            assert page.locator(".jp-OutputArea-output:has-text('<RecipientForm on http')").count() == 1
         try:
             _drive(page, artifacts, widget_timeout_ms)
         finally:

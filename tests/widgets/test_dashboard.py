@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -52,7 +52,7 @@ def test_dashboard_shows_charts_and_highlights_the_injected_incidents(seeded: tu
 
 
 def test_filters_and_a_bad_range(seeded: tuple[Workspace, HistoryTruth]) -> None:
-    ws, truth = seeded
+    ws, _ = seeded
     ws.client.shares.create("sales_share")
     board = UsageDashboard(ws, days=7, today=END)
     board.wait(120)

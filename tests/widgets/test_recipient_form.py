@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from databricks.sdk.errors import NotFound
 import pytest
+from databricks.sdk.errors import NotFound
 
 from sharekit.connect import Workspace
 from sharekit.widgets import RecipientForm

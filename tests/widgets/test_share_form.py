@@ -77,8 +77,14 @@ def test_pick_filter_preview_and_apply(ws: Workspace) -> None:
 
 
 def test_edit_an_existing_share_and_remove_a_table(ws: Workspace) -> None:
-    from databricks.sdk.service.sharing import (Partition, PartitionValue, PartitionValueOp, SharedDataObject,
-                                                SharedDataObjectUpdate, SharedDataObjectUpdateAction)
+    from databricks.sdk.service.sharing import (
+        Partition,
+        PartitionValue,
+        PartitionValueOp,
+        SharedDataObject,
+        SharedDataObjectUpdate,
+        SharedDataObjectUpdateAction,
+    )
 
     ws.client.shares.create("existing", comment="old comment")
     add = SharedDataObjectUpdateAction.ADD
