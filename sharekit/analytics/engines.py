@@ -205,7 +205,7 @@ class WarehouseSource:
                 break
             result = self.client.statement_execution.get_statement_result_chunk_n(
                 response.statement_id, result.next_chunk_index)
-        return _frame_from_strings([(c.name, (c.type_name.value if c.type_name else "STRING")) for c in columns], rows)
+        return _frame_from_strings([(c.name, _kind(c)) for c in columns], rows)
 
     def close(self) -> None:
         """The client belongs to the caller."""
@@ -222,6 +222,13 @@ def _param_text(value: Any) -> str | None:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return str(value)
+
+
+def _kind(column: Any) -> str:
+    kind = column.type_name.value if column.type_name else "STRING"
+    if kind == "DECIMAL" and not column.type_scale:
+        return "LONG"  # as normalise() does for DuckDB's HUGEINT / DECIMAL(p,0)
+    return str(kind)
 
 
 def _frame_from_strings(columns: list[tuple[str, str]], rows: list[list[Any]]) -> pd.DataFrame:

@@ -23,6 +23,9 @@ FORBIDDEN_FUNCTIONS = frozenset({
 })
 
 
+EXTRACT_UNITS = frozenset({"dow", "dayofweek", "isodow", "weekday", "dayofweek_iso"})
+
+
 class QueryError(ValueError):
     """An analysis query broke a portability rule, or an engine rejected it."""
 
@@ -79,29 +82,31 @@ def to_duckdb(sql: str, table: str = AUDIT_TABLE) -> str:
 
 
 def check_portable(sql: str) -> None:
-    """Raise ``QueryError`` if ``sql`` uses a function outside the portable subset, or ``?`` markers."""
-    import sqlglot
-    from sqlglot import exp
+    """Raise ``QueryError`` if ``sql`` calls a function outside the portable subset, or uses ``?`` markers.
 
-    tree = sqlglot.parse_one(sql, read="databricks")
-    for node in tree.walk():
-        if isinstance(node, exp.Func):
-            name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
-            if name in FORBIDDEN_FUNCTIONS:
-                raise QueryError(f"non-portable function {name}() in: {node.sql(dialect='databricks')}")
-        if isinstance(node, exp.Placeholder) and not node.name:
-            raise QueryError("positional '?' parameters are not portable; use :name")
-        if isinstance(node, exp.Extract):
-            unit = node.this.name.lower()
-            if unit in {"dow", "dayofweek", "isodow", "weekday"}:
-                raise QueryError(f"non-portable EXTRACT({unit})")
+    Checked on the tokens, not the parsed tree: sqlglot normalises while parsing (``trunc`` becomes the same
+    node as the portable ``date_trunc``), so only the source text tells them apart."""
+    import sqlglot
+    from sqlglot.tokens import TokenType
+
+    tokens = sqlglot.Dialect.get_or_raise("databricks").tokenize(sql)
+    for index, token in enumerate(tokens):
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        name = token.text.lower()
+        if following is not None and following.token_type == TokenType.L_PAREN and name in FORBIDDEN_FUNCTIONS:
+            raise QueryError(f"non-portable function {token.text}() at line {token.line}")
+        if token.token_type == TokenType.PLACEHOLDER and token.text == "?":
+            raise QueryError(f"positional '?' parameters are not portable (line {token.line}); use :name")
+        if name == "extract" and index + 2 < len(tokens) and tokens[index + 2].text.lower() in EXTRACT_UNITS:
+            raise QueryError(f"non-portable EXTRACT({tokens[index + 2].text}) at line {token.line}")
 
 
 def parameter_names(sql: str) -> set[str]:
     import sqlglot
     from sqlglot import exp
 
-    return {node.name for node in sqlglot.parse_one(sql, read="databricks").find_all(exp.Placeholder) if node.name}
+    tree = sqlglot.parse_one(sql, read="databricks")
+    return {node.name for node in tree.find_all(exp.Placeholder) if node.name and node.name != "?"}
 
 
 def sql_type(value: Any) -> str:

@@ -29,11 +29,15 @@ BLOCKED_FUNCTION = re.compile(r"^(read_|parquet_|glob|sniff_|query|iceberg_|delt
 
 
 class StatementError(Exception):
-    """The statement cannot run: becomes ``status.state = FAILED`` with ``error_code`` and message."""
+    """The statement cannot run: becomes ``status.state = FAILED``. ``error_code`` is one of the SDK's
+    ``ServiceErrorCode`` values (others arrive as None); the error class goes first in the message, as
+    Databricks writes it: ``[TABLE_OR_VIEW_NOT_FOUND] …``."""
 
-    def __init__(self, message: str, error_code: str = "BAD_REQUEST", sql_state: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, condition: str | None = None, sql_state: str | None = None,
+                 error_code: str = "BAD_REQUEST") -> None:
+        text = f"[{condition}] {message}" if condition else message
+        super().__init__(text)
+        self.message = text
         self.error_code = error_code
         self.sql_state = sql_state
 
@@ -67,7 +71,7 @@ def _parse(statement: str) -> Any:
     try:
         trees = [tree for tree in sqlglot.parse(statement, read="databricks") if tree is not None]
     except (ParseError, TokenError) as err:
-        raise StatementError(f"[PARSE_SYNTAX_ERROR] {str(err).splitlines()[0]}", "PARSE_SYNTAX_ERROR", "42601") from err
+        raise StatementError(str(err).splitlines()[0], "PARSE_SYNTAX_ERROR", "42601") from err
     if len(trees) != 1:
         raise StatementError("exactly one statement is allowed", "INVALID_PARAMETER_VALUE")
     return trees[0]
@@ -87,7 +91,7 @@ def _prepare_query(tree: Any, parameters: dict[str, Any]) -> Prepared:
         full = ".".join(parts).lower()
         if full == AUDIT_TABLE or (len(parts) == 1 and full in ctes):
             continue
-        raise StatementError(f"[TABLE_OR_VIEW_NOT_FOUND] The table or view `{'.'.join(parts)}` cannot be found; "
+        raise StatementError(f"The table or view `{'.'.join(parts)}` cannot be found; "
                              f"the embedded warehouse serves {AUDIT_TABLE} only", "TABLE_OR_VIEW_NOT_FOUND", "42P01")
     for func in tree.find_all(exp.Func):
         name = func.name if isinstance(func, exp.Anonymous) else func.sql_name()
@@ -98,7 +102,7 @@ def _prepare_query(tree: Any, parameters: dict[str, Any]) -> Prepared:
         raise StatementError("positional '?' parameters are not supported; use :name", "INVALID_PARAMETER_VALUE")
     missing = sorted(used - set(parameters))
     if missing:
-        raise StatementError(f"[UNBOUND_SQL_PARAMETER] Found the unbound parameter: {missing[0]}",
+        raise StatementError(f"Found the unbound parameter: {missing[0]}",
                              "UNBOUND_SQL_PARAMETER", "42P02")
     tree = exp.replace_tables(tree, {AUDIT_TABLE: VIEW})
     tree = audit_store.accelerate(tree)
@@ -152,7 +156,8 @@ def convert_parameter(name: str, value: str | None, type_name: str | None) -> An
         if kind in ("TIMESTAMP", "TIMESTAMP_NTZ"):
             return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except (ValueError, decimal.InvalidOperation) as err:
-        raise StatementError(f"parameter {name!r}: {value!r} is not a valid {kind}", "INVALID_PARAMETER_VALUE") from err
+        raise StatementError(f"parameter {name!r}: {value!r} is not a valid {kind}",
+                             "INVALID_PARAMETER_VALUE") from err
     raise StatementError(f"parameter {name!r}: unsupported type {type_name!r}", "INVALID_PARAMETER_VALUE")
 
 
@@ -186,12 +191,12 @@ class Execution:
                 break
             except duckdb.IOException as err:  # a roll or compaction replaced a file: list again
                 if attempt == 2:
-                    raise StatementError(f"the audit log changed while it was read: {err}", "INTERNAL_ERROR") from err
+                    raise StatementError(f"the audit log changed while it was read: {err}",
+                                         error_code="INTERNAL_ERROR") from err
             except duckdb.InterruptException as err:
-                raise StatementError("the statement was cancelled", "CANCELLED") from err
+                raise StatementError("the statement was cancelled", error_code="CANCELLED") from err
             except duckdb.Error as err:
-                message = str(err).splitlines()[0]
-                raise StatementError(message, "BAD_REQUEST") from err
+                raise StatementError(str(err).splitlines()[0]) from err
         truncated = len(rows) > limit
         return ResultSet(columns, [[_text(value) for value in row] for row in rows[:limit]], truncated)
 
