@@ -1,0 +1,138 @@
+"""Who is calling the Delta Sharing API, from where, and what they may see.
+
+Every protocol request: bearer token -> live token of an existing recipient (401 otherwise), the
+recipient's IP access list (403), then the share must be granted to it. Grants are read from the catalog
+on every request, so a revoke or a deletion takes effect on the next call. A share that does not exist and
+a share that is not granted get the same answer, so a recipient cannot probe what exists.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from sharekit.server.audit import RequestAudit
+from sharekit.server.auth import bearer_token, server_state
+from sharekit.server.errors import Forbidden, NotFound, Unauthenticated
+from sharekit.server.records import Recipient, RecipientToken, Share, SharedObject
+
+
+@dataclass(frozen=True)
+class Caller:
+    recipient: Recipient
+    token: RecipientToken
+
+
+def authenticate(request: Request, audit: RequestAudit | None = None) -> Caller:
+    state = server_state(request)
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthenticated("Missing credentials: send 'Authorization: Bearer <token>' from the profile file")
+    found = state.catalog.recipient_for_token(token, state.now_ms())
+    if found is None:
+        raise Unauthenticated("The bearer token is invalid or has expired")
+    recipient, live_token = found
+    if audit is not None:
+        audit.request_params["recipient_name"] = recipient.name
+        audit.request_params["recipient_id"] = recipient.id
+    client = request.client
+    if not ip_allowed(recipient.ip_access_list, client.host if client else None):
+        raise Forbidden(f"Source IP address {client.host if client else 'unknown'} is not in the recipient's "
+                        "IP access list")
+    return Caller(recipient, live_token)
+
+
+def ip_allowed(access_list: tuple[str, ...] | None, host: str | None) -> bool:
+    """No list (or an empty one) = any address; otherwise the address must fall in one of the CIDRs."""
+    if not access_list:
+        return True
+    if host is None:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    for entry in access_list:
+        try:
+            if address in ipaddress.ip_network(entry.strip(), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def granted_share(request: Request, caller: Caller, share_name: str) -> Share:
+    """The share if it is granted to the caller (``SELECT``); otherwise 403, whether it exists or not."""
+    state = server_state(request)
+    wanted = share_name.lower()
+    for name in state.catalog.shares_for_recipient(caller.recipient.name):
+        if name.lower() == wanted:
+            try:
+                return state.catalog.get_share(name)
+            except NotFound:
+                break  # deleted between the two reads
+    raise Forbidden(f"User does not have SELECT on Share {share_name}")
+
+
+def granted_shares(request: Request, caller: Caller) -> list[str]:
+    return server_state(request).catalog.shares_for_recipient(caller.recipient.name)
+
+
+@dataclass(frozen=True)
+class VisibleTable:
+    """A table as the recipient sees it in a share, and where its data lives."""
+
+    share: Share
+    schema: str  # as the recipient sees it
+    name: str
+    shared: SharedObject
+    full_name: str  # the provider's catalog.schema.table
+
+    @property
+    def table_id(self) -> str:
+        import uuid
+
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sharekit:{self.share.id}:{self.full_name.lower()}"))
+
+
+def visible_tables(request: Request, share: Share) -> list[VisibleTable]:
+    """Active TABLE objects, plus every table of a shared SCHEMA, in share order (first name wins)."""
+    state = server_state(request)
+    seen: set[tuple[str, str]] = set()
+    tables: list[VisibleTable] = []
+    for obj in share.objects:
+        if obj.status.upper() != "ACTIVE":
+            continue
+        kind = obj.data_object_type.upper()
+        candidates: list[tuple[str, str, str]] = []
+        if kind == "TABLE":
+            schema, _, name = obj.recipient_name.partition(".")
+            candidates.append((schema, name, obj.name))
+        elif kind == "SCHEMA":
+            parts = obj.name.split(".")
+            if len(parts) != 2:
+                continue
+            try:
+                entries = state.tables.list_tables(parts[0], parts[1])
+            except NotFound:
+                continue
+            alias = obj.shared_as or parts[1]
+            candidates.extend((alias, entry.name, entry.full_name) for entry in entries
+                              if getattr(entry, "table_type", "MANAGED") != "VIEW")
+        for schema, name, full_name in candidates:
+            key = (schema.lower(), name.lower())
+            if key not in seen:
+                seen.add(key)
+                tables.append(VisibleTable(share, schema, name, obj, full_name))
+    return tables
+
+
+def find_table(request: Request, share: Share, schema: str, name: str) -> VisibleTable:
+    for table in visible_tables(request, share):
+        if table.schema.lower() == schema.lower() and table.name.lower() == name.lower():
+            return table
+    raise NotFound(f"Table {share.name}.{schema}.{name} does not exist.", "TABLE_DOES_NOT_EXIST")

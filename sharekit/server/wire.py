@@ -1,0 +1,216 @@
+"""Delta Sharing wire objects: the one place where camelCase protocol names appear.
+
+NDJSON lines for the parquet format (``protocol``, ``metaData``, ``file``, ``add``/``remove``/``cdf``) and the
+delta format (``deltaProtocol``, ``deltaMetadata``, ``deltaSingleAction``), the capabilities header, and
+the JSON bodies of the list endpoints.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from sharekit.server.errors import BadRequest
+
+CAPABILITIES_HEADER = "delta-sharing-capabilities"
+VERSION_HEADER = "Delta-Table-Version"
+NDJSON = "application/x-ndjson; charset=utf-8"
+PARQUET, DELTA = "parquet", "delta"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    formats: tuple[str, ...]  # what the client accepts, in its order
+    reader_features: tuple[str, ...]
+    include_end_stream_action: bool
+
+    @classmethod
+    def parse(cls, header: str | None) -> Capabilities:
+        """``key=v1,v2;key=v`` pairs, case-insensitive. No header or no ``responseformat`` = parquet only."""
+        values: dict[str, list[str]] = {}
+        for pair in (header or "").split(";"):
+            key, _, raw = pair.partition("=")
+            if key.strip():
+                values[key.strip().lower()] = [v.strip().lower() for v in raw.split(",") if v.strip()]
+        formats = tuple(values.get("responseformat") or [PARQUET])
+        unknown = [f for f in formats if f not in (PARQUET, DELTA)]
+        if unknown:
+            raise BadRequest(f"Unsupported responseformat {','.join(unknown)}; use parquet or delta",
+                             "INVALID_PARAMETER_VALUE")
+        return cls(formats, tuple(values.get("readerfeatures") or ()),
+                   (values.get("includeendstreamaction") or ["false"])[0] == "true")
+
+    def choose(self, protocol: Mapping[str, Any]) -> str:
+        """Parquet when the client accepts it and the table needs nothing more (reader version 1); else delta."""
+        simple = int(protocol.get("minReaderVersion", 1)) <= 1
+        if PARQUET in self.formats and (simple or DELTA not in self.formats):
+            if not simple:
+                raise BadRequest("This table uses reader features that the parquet response format cannot express; "
+                                 "ask for responseformat=delta", "UNSUPPORTED_OPERATION")
+            return PARQUET
+        return DELTA
+
+    def response_header(self, chosen: str) -> str:
+        header = f"responseformat={chosen}"
+        if self.include_end_stream_action:
+            header += ";includeendstreamaction=true"
+        return header
+
+
+def line(obj: Mapping[str, Any]) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode() + b"\n"
+
+
+def protocol_line(fmt: str, protocol: Mapping[str, Any]) -> dict[str, Any]:
+    if fmt == PARQUET:
+        return {"protocol": {"minReaderVersion": 1}}
+    return {"protocol": {"deltaProtocol": dict(protocol)}}
+
+
+def metadata_line(fmt: str, metadata: Mapping[str, Any], *, configuration: Mapping[str, str], version: int | None,
+                  size: int | None = None, num_files: int | None = None) -> dict[str, Any]:
+    if fmt == PARQUET:
+        body: dict[str, Any] = {
+            "id": metadata["id"],
+            "format": {"provider": "parquet"},
+            "schemaString": metadata["schemaString"],
+            "partitionColumns": list(metadata["partitionColumns"]),
+            "configuration": dict(configuration),
+        }
+        for key in ("name", "description"):
+            if metadata.get(key):
+                body[key] = metadata[key]
+    else:
+        raw = dict(metadata)
+        raw["configuration"] = dict(configuration)
+        body = {"deltaMetadata": {k: v for k, v in raw.items() if v is not None}}
+    if version is not None:
+        body["version"] = version
+    if size is not None:
+        body["size"] = size
+    if num_files is not None:
+        body["numFiles"] = num_files
+    return {"metaData": body}
+
+
+@dataclass(frozen=True)
+class FileLine:
+    """What a file line needs, whichever format it is written in."""
+
+    kind: str  # file | add | remove | cdf
+    url: str
+    file_id: str
+    partition_values: Mapping[str, str | None]
+    size: int
+    expiration_ms: int
+    stats: str | None = None
+    version: int | None = None
+    timestamp: int | None = None
+    modification_time: int = 0
+
+
+def file_line(fmt: str, f: FileLine) -> dict[str, Any]:
+    if fmt == PARQUET:
+        body: dict[str, Any] = {"url": f.url, "id": f.file_id, "partitionValues": dict(f.partition_values),
+                                "size": f.size, "expirationTimestamp": f.expiration_ms}
+        if f.stats is not None and f.kind in ("file", "add"):
+            body["stats"] = f.stats
+        if f.version is not None:
+            body["version"] = f.version
+        if f.timestamp is not None:
+            body["timestamp"] = f.timestamp
+        return {f.kind: body}
+    action: dict[str, Any] = {"path": f.url, "partitionValues": dict(f.partition_values), "size": f.size}
+    if f.kind in ("file", "add"):
+        action.update(modificationTime=f.modification_time, dataChange=True)
+        if f.stats is not None:
+            action["stats"] = f.stats
+        single = {"add": action}
+    elif f.kind == "remove":
+        action.update(deletionTimestamp=f.timestamp or 0, dataChange=True, extendedFileMetadata=True)
+        single = {"remove": action}
+    else:
+        action["dataChange"] = False
+        single = {"cdc": action}
+    body = {"id": f.file_id, "expirationTimestamp": f.expiration_ms, "deltaSingleAction": single}
+    if f.version is not None:
+        body["version"] = f.version
+    if f.timestamp is not None:
+        body["timestamp"] = f.timestamp
+    return {"file": body}
+
+
+def end_stream_line(min_url_expiration_ms: int | None) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if min_url_expiration_ms is not None:
+        body["minUrlExpirationTimestamp"] = min_url_expiration_ms
+    return {"endStreamAction": body}
+
+
+def share_item(name: str, share_id: str) -> dict[str, Any]:
+    return {"name": name, "id": share_id}
+
+
+def schema_item(name: str, share: str) -> dict[str, Any]:
+    return {"name": name, "share": share}
+
+
+def table_item(name: str, schema: str, share: str, share_id: str, table_id: str) -> dict[str, Any]:
+    return {"name": name, "schema": schema, "share": share, "shareId": share_id, "id": table_id}
+
+
+def page(items: Iterable[dict[str, Any]], next_page_token: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"items": list(items)}
+    if next_page_token:
+        body["nextPageToken"] = next_page_token
+    return body
+
+
+@dataclass(frozen=True)
+class QueryBody:
+    """The POST …/query body, validated (unknown fields are ignored: newer clients send more)."""
+
+    predicate_hints: tuple[str, ...] = ()
+    json_predicate_hints: str | None = None
+    limit_hint: int | None = None
+    version: int | None = None
+    timestamp: str | None = None
+    starting_version: int | None = None
+    ending_version: int | None = None
+
+    @classmethod
+    def parse(cls, raw: Any) -> QueryBody:
+        if raw is None:
+            return cls()
+        if not isinstance(raw, dict):
+            raise BadRequest("The query body must be a JSON object", "MALFORMED_REQUEST")
+        hints = raw.get("predicateHints") or []
+        if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
+            raise BadRequest("predicateHints must be a list of strings", "MALFORMED_REQUEST")
+        json_hints = raw.get("jsonPredicateHints")
+        if json_hints is not None and not isinstance(json_hints, str):
+            json_hints = json.dumps(json_hints)  # tolerate clients that send the tree itself
+        timestamp = raw.get("timestamp")
+        if timestamp is not None and not isinstance(timestamp, str):
+            raise BadRequest("timestamp must be an ISO-8601 string", "MALFORMED_REQUEST")
+        body = cls(tuple(hints), json_hints, _int(raw, "limitHint"), _int(raw, "version"), timestamp,
+                   _int(raw, "startingVersion"), _int(raw, "endingVersion"))
+        given = [k for k, v in (("version", body.version), ("timestamp", body.timestamp),
+                                ("startingVersion", body.starting_version)) if v is not None]
+        if len(given) > 1:
+            raise BadRequest(f"Only one of version, timestamp and startingVersion may be given (got {', '.join(given)})")
+        if body.ending_version is not None and body.starting_version is None:
+            raise BadRequest("endingVersion needs startingVersion")
+        return body
+
+
+def _int(raw: Mapping[str, Any], key: str) -> int | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequest(f"{key} must be an integer", "MALFORMED_REQUEST")
+    if value < 0 or value > 2**62:
+        raise BadRequest(f"{key} must be a non-negative integer")
+    return value
