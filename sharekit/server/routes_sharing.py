@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,6 +156,7 @@ class TableContext:
     path: str
     key: str
     audit: RequestAudit
+    started: float  # perf_counter at the start of the handler
 
     @property
     def cache(self) -> SnapshotCache:
@@ -165,6 +167,7 @@ class TableContext:
 
 
 def _table_context(request: Request, action: str) -> TableContext:
+    started = time.perf_counter()
     params = request.path_params
     entry = audit_request(request, action, share=params["share"], schema=params["schema"], name=params["table"])
     caller = authenticate(request, entry)
@@ -176,7 +179,7 @@ def _table_context(request: Request, action: str) -> TableContext:
         raise BadRequest("Shared views cannot be read through this server yet", "UNSUPPORTED_OPERATION")
     key = signing.table_key(state.secret, table.full_name)
     table_keys(state)[key] = str(source.path)
-    return TableContext(state, caller, table, str(source.path), key, entry)
+    return TableContext(state, caller, table, str(source.path), key, entry, started)
 
 
 def _needs_history(ctx: TableContext, what: str) -> None:
@@ -338,7 +341,8 @@ def _record_result(request: Request, ctx: TableContext, action: str, answer: Ans
     result = dict(answer.metrics)
     result.update(tableName=f"{ctx.table.share.name}.{ctx.table.schema}.{ctx.table.name}",
                   tableId=ctx.table.table_id, deltaSharingRecipientId=ctx.caller.recipient.id,
-                  userAgent=request.headers.get("user-agent", ""))
+                  userAgent=request.headers.get("user-agent", ""),
+                  durationMs=round((time.perf_counter() - ctx.started) * 1000, 3))
     client = request.client
     ctx.state.audit.record(AuditEvent(
         action_name=action, request_params=dict(ctx.audit.request_params), status_code=200, result=result,

@@ -209,7 +209,7 @@ class SnapshotCache:
             try:
                 table = self._tables.get(path)
                 if table is None:
-                    table = self._tables[path] = DeltaTable(path, without_files=True)
+                    table = self._tables[path] = DeltaTable(path)
                 else:
                     table.update_incremental()
             except (DeltaError, OSError) as err:
