@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -47,7 +47,7 @@ def names() -> list[str]:
                   if p.name.endswith(".sql"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> str:
     text = resources.files("sharekit.analytics").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
     return text.strip()

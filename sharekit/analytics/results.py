@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from sharekit.analytics.queries import Query
 

@@ -7,8 +7,9 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 from sharekit.analytics import charts
 from sharekit.analytics.base import Analyses, text_filter
@@ -65,7 +66,7 @@ def webhook_notifier(url: str, *, timeout_s: float = 10.0, headers: dict[str, st
         request = urllib.request.Request(url, data=body, method="POST",
                                          headers={"Content-Type": "application/json", **(headers or {})})
         try:
-            with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310 (http(s) only)
+            with urllib.request.urlopen(request, timeout=timeout_s) as response:
                 response.read()
         except (urllib.error.URLError, OSError) as err:
             raise NotifyError(f"webhook {url} refused the alert: {err}") from err

@@ -31,10 +31,11 @@ import fcntl
 import json
 import os
 import uuid
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 MANIFEST = "manifest.json"
 SEGMENTS_DIR = "segments"

@@ -15,9 +15,10 @@ import datetime as dt
 import decimal
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sharekit.server import audit_store
 
@@ -25,7 +26,7 @@ AUDIT_TABLE = "system.access.audit"
 VIEW = "sharekit_audit"
 TABLE_FUNCTIONS = frozenset({"range"})
 BLOCKED_FUNCTION = re.compile(r"^(read_|parquet_|glob|sniff_|query|iceberg_|delta_scan|sqlite_|postgres_|"
-                              r"mysql_|httpfs|load|install|getenv|current_setting|duckdb_|pragma_)", re.I)
+                              r"mysql_|httpfs|load|install|getenv|current_setting|duckdb_|pragma_)", re.IGNORECASE)
 
 
 class StatementError(Exception):
@@ -245,7 +246,7 @@ def _text(value: Any) -> str | None:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        return value.isoformat(timespec="microseconds") + "Z"
+        return str(value.isoformat(timespec="microseconds")) + "Z"
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -29,6 +30,7 @@ def spark() -> Iterator[Any]:
     session = (pyspark_sql.SparkSession.builder.master("local[2]").appName("sharekit-analytics-tests")
                .config("spark.sql.shuffle.partitions", "4").config("spark.driver.memory", "1g")
                .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
                .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
                .getOrCreate())
     session.sparkContext.setLogLevel("ERROR")

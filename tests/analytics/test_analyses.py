@@ -96,7 +96,7 @@ def test_injected_spikes_and_silences_are_flagged_and_normal_days_are_not(histor
 
 
 def test_minimum_history_guard(history: Hist, analytics: SharingAnalytics) -> None:
-    _, truth = history
+    del history
     short = analytics.detect_anomalies(start=dt.date(2025, 6, 14), end=dt.date(2025, 6, 20))
     assert short.df.empty and "not enough history" in (short.note or "")
     lenient = analytics.detect_anomalies(start=dt.date(2025, 6, 14), end=dt.date(2025, 6, 20), min_history=3)
@@ -182,7 +182,7 @@ def test_webhook_notifier_posts_json_to_a_real_endpoint() -> None:
     received: list[dict[str, Any]] = []
 
     class Hook(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server API)
+        def do_POST(self) -> None:
             received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
             self.send_response(204)
             self.end_headers()
