@@ -1,7 +1,8 @@
 """JSON predicate hints (``jsonPredicateHints``, V1 and V2) evaluated against one file, three-valued.
 
-``evaluate`` answers ``True`` (every row of the file satisfies the predicate), ``False`` (no row does) or
-``None`` (unknown). Only ``False`` drops a file. Partition columns are exact; data columns use the file's
+``evaluate`` answers ``False`` (no row of the file satisfies the predicate), ``True`` (no row contradicts it:
+each row is true or, with nulls, unknown — the reading that keeps ``not`` sound under SQL's three-valued
+logic) or ``None`` (unknown). Only ``False`` drops a file. Partition columns are exact; data columns use the file's
 min/max/null-count stats. Any evaluation error answers ``None`` for that file, and a hint that cannot be
 parsed is ignored as a whole (hints are best effort: never fail a query because of one).
 """
