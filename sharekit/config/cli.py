@@ -122,7 +122,7 @@ def _apply(args: argparse.Namespace) -> int:
     def body(workspace: Workspace) -> int:
         planned = apply(workspace, document, prune=args.prune, dry_run=True)
         if not planned.plan.has_changes:
-            print(planned.plan.summary())
+            print(f"no changes: the workspace matches the document ({planned.reads} reads, 0 writes)")
             return EXIT_OK
         if not args.yes:
             print(repr(ShareResult(planned)))
