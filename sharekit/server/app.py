@@ -120,7 +120,11 @@ async def _send_json(send: Send, scope: Scope, status: int, code: str, message: 
 
 
 class AuditMiddleware:
-    """Records the action a handler declared (``audit_request``) once the response status is known."""
+    """Records the action a handler declared (``audit_request``) as the response starts.
+
+    The event is written before the status line goes out, so a response the client saw is always in the log;
+    a crash that never produced a response is recorded as a 500 afterwards.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -130,22 +134,27 @@ class AuditMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-        status = 500
+        request_state = scope.setdefault("state", {})
+        request_state["request_id"] = request_id
+        recorded = False
+
+        def record(status: int) -> None:
+            nonlocal recorded
+            entry = request_state.get("audit")
+            if not recorded and isinstance(entry, RequestAudit):
+                recorded = True
+                _record(scope, entry, status, request_id)
 
         async def capture(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
+                record(message["status"])
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
         try:
             await self.app(scope, receive, capture)
         finally:
-            entry = scope["state"].get("audit")
-            if isinstance(entry, RequestAudit):
-                _record(scope, entry, status, request_id)
+            record(500)
 
 
 def _record(scope: Scope, entry: RequestAudit, status: int, request_id: str) -> None:
