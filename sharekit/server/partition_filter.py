@@ -9,8 +9,8 @@ fail-closed: a file is listed only when a partition matches it for certain.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from sharekit.server.records import Partition, Recipient, SharedObject
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional
+from typing import Any
 
-Truth = Optional[bool]
+Truth = bool | None
 
 COMPARISONS = ("equal", "lessThan", "lessThanOrEqual", "greaterThan", "greaterThanOrEqual")
 MAX_DEPTH = 64
@@ -166,7 +167,7 @@ def coerce(value: Any, value_type: str) -> Any:
             raise ValueError(f"not a boolean: {value!r}")
         return text == "true"
     if value_type in ("int", "long"):
-        if isinstance(value, bool) or isinstance(value, float):
+        if isinstance(value, (bool, float)):
             raise TypeError("not an integer")
         return int(value)
     if value_type in ("float", "double"):

@@ -23,10 +23,24 @@ from sharekit.server.audit import AuditEvent, RequestAudit, audit_request
 from sharekit.server.auth import server_state
 from sharekit.server.errors import BadRequest, Forbidden, NotFound
 from sharekit.server.partition_filter import for_recipient
-from sharekit.server.recipient_auth import (Caller, VisibleTable, authenticate, find_table, granted_share,
-                                            granted_shares, visible_tables)
+from sharekit.server.recipient_auth import (
+    Caller,
+    VisibleTable,
+    authenticate,
+    find_table,
+    granted_share,
+    granted_shares,
+    visible_tables,
+)
 from sharekit.server.records import Share
-from sharekit.server.sharing_query import Answer, Signer, header_lines, query_snapshot, query_versions, table_changes
+from sharekit.server.sharing_query import (
+    Answer,
+    Signer,
+    header_lines,
+    query_snapshot,
+    query_versions,
+    table_changes,
+)
 from sharekit.server.snapshots import SnapshotCache
 from sharekit.server.state import ServerState
 

@@ -6,8 +6,9 @@ share, predicate hints, limit hint), signs their URLs and builds the lines plus 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from sharekit.server import predicates, signing, wire
 from sharekit.server.partition_filter import PartitionFilter

@@ -13,6 +13,7 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import math
 import os
 import threading
 from collections import OrderedDict
@@ -114,7 +115,7 @@ def _stat_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return float(value)
-    if isinstance(value, float) and value != value:  # NaN tells nothing about a range
+    if isinstance(value, float) and math.isnan(value):  # NaN tells nothing about a range
         return None
     return value
 
@@ -257,7 +258,9 @@ class SnapshotCache:
         if cached is not None and cached[0] == latest:
             return cached[1]
         with self._path_lock(path):
-            entries = DeltaTable(path, version=latest).history()
+            table = self._tables.get(path)
+            entries = (table if table is not None and table.version() == latest
+                       else DeltaTable(path, version=latest)).history()
             pairs = sorted((int(e["version"]), int(e.get("timestamp") or 0)) for e in entries if "version" in e)
             self._histories[path] = (latest, pairs)
         return pairs

@@ -8,8 +8,9 @@ the JSON bodies of the list endpoints.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from sharekit.server.errors import BadRequest
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -38,7 +38,7 @@ trees = st.recursive(
     max_leaves=6)
 
 
-def row_truth(node: dict[str, Any], x: Optional[int]) -> Optional[bool]:
+def row_truth(node: dict[str, Any], x: int | None) -> bool | None:
     op = node["op"]
     if op == "isNull":
         return x is None
@@ -58,7 +58,7 @@ def row_truth(node: dict[str, Any], x: Optional[int]) -> Optional[bool]:
             "greaterThan": x > value, "greaterThanOrEqual": x >= value}[op]
 
 
-def facts_of(rows: list[Optional[int]]) -> predicates.FileFacts:
+def facts_of(rows: list[int | None]) -> predicates.FileFacts:
     present = [r for r in rows if r is not None]
     low = {"x": min(present)} if present else {}
     high = {"x": max(present)} if present else {}
@@ -67,7 +67,7 @@ def facts_of(rows: list[Optional[int]]) -> predicates.FileFacts:
 
 @settings(max_examples=400, deadline=None)
 @given(trees, st.lists(st.one_of(st.none(), st.integers(-6, 6)), min_size=1, max_size=6))
-def test_stats_pruning_is_sound(tree: dict[str, Any], rows: list[Optional[int]]) -> None:
+def test_stats_pruning_is_sound(tree: dict[str, Any], rows: list[int | None]) -> None:
     verdict = predicates.evaluate(tree, facts_of(rows))
     truths = [row_truth(tree, x) for x in rows]
     # False: no row is true (dropping the file loses nothing). True: no row is false; this weaker reading of
@@ -80,7 +80,7 @@ def test_stats_pruning_is_sound(tree: dict[str, Any], rows: list[Optional[int]])
 
 @settings(max_examples=200, deadline=None)
 @given(trees, st.one_of(st.none(), st.integers(-6, 6)))
-def test_partition_pruning_is_sound(tree: dict[str, Any], value: Optional[int]) -> None:
+def test_partition_pruning_is_sound(tree: dict[str, Any], value: int | None) -> None:
     facts = predicates.file_facts({"X": None if value is None else str(value)}, 3, {}, {}, {})
     verdict = predicates.evaluate(tree, facts)
     truth = row_truth(tree, value)
@@ -95,7 +95,7 @@ def test_predicate_examples() -> None:
         2026, 1, 1, tzinfo=dt.timezone.utc)}, {"amount": 50.0, "ts": dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc)},
         {"amount": 0})
 
-    def check(node: dict[str, Any]) -> Optional[bool]:
+    def check(node: dict[str, Any]) -> bool | None:
         return predicates.evaluate(node, facts)
 
     def cmp(op: str, name: str, value: str, kind: str) -> dict[str, Any]:
