@@ -17,7 +17,10 @@ def serve(home: Path, *, host: str = "127.0.0.1", port: int = 0, demo: bool = Fa
     from sharekit.server.app import create_app
     from sharekit.server.state import build_state
 
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio disables Nagle only on accepted sockets whose proto says TCP; with proto 0
+    # every keep-alive response waits ~40 ms for a delayed ACK.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
