@@ -14,15 +14,16 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sharekit.config.apply import apply  # noqa: E402
-from sharekit.config.loader import validate  # noqa: E402
-from sharekit.connect import Workspace, connect_local  # noqa: E402
+from sharekit.config.apply import apply
+from sharekit.config.loader import validate
+from sharekit.connect import Workspace, connect_local
 
 
 def make_tables(tables_dir: Path, count: int, per_schema: int = 100) -> list[str]:
@@ -78,25 +79,25 @@ def playbook(workspace: Workspace, data: dict[str, Any]) -> int:
     client = workspace.client
     failed = 0
 
-    def attempt(call: Callable[[], Any]) -> None:
+    def attempt(call: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         nonlocal failed
         try:
-            call()
+            call(*args, **kwargs)
         except DatabricksError:
             failed += 1
 
     for share in data["shares"]:
-        attempt(lambda: client.shares.create(share["name"], comment=share["comment"]))
+        attempt(client.shares.create, share["name"], comment=share["comment"])
         for table in share["tables"]:
             update = sharing.SharedDataObjectUpdate(action=sharing.SharedDataObjectUpdateAction.ADD,
                                                     data_object=sharing.SharedDataObject(name=table))
-            attempt(lambda: client.shares.update(share["name"], updates=[update]))
+            attempt(client.shares.update, share["name"], updates=[update])
     for recipient in data["recipients"]:
-        attempt(lambda: client.recipients.create(recipient["name"], sharing.AuthenticationType.TOKEN,
-                                                 comment=recipient["comment"]))
+        attempt(client.recipients.create, recipient["name"], sharing.AuthenticationType.TOKEN,
+                comment=recipient["comment"])
     for grant in data["grants"]:
         change = sharing.PermissionsChange(principal=grant["recipient"], add=["SELECT"])
-        attempt(lambda: client.shares.update_permissions(grant["share"], changes=[change]))
+        attempt(client.shares.update_permissions, grant["share"], changes=[change])
     return failed
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,8 +58,8 @@ class ResultTable:
 
     def _repr_html_(self) -> str:
         colour = {"error": "#a4262c", "warning": "#8a5a00"}.get(self.level, "#1f6f43")
-        parts = [f'<div class="sharekit-result"><div style="color:{colour};font-weight:bold">'
-                 f"{html.escape(self.title)}</div>"]
+        title = html.escape(self.title)
+        parts = [f'<div class="sharekit-result"><div style="color:{colour};font-weight:bold">{title}</div>']
         if self.rows:
             head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
             body = "".join("<tr>" + "".join(self._cell_html(c, v) for c, v in zip(self.columns, row)) + "</tr>"

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Any, Union, cast
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -48,7 +49,8 @@ def client_of(target: WorkspaceLike | None = None) -> WorkspaceClient:
         if workspace is None:
             raise RuntimeError("no workspace: run %sharekit connect or sharekit.connect()")
         return workspace.client
-    return getattr(target, "client", target)  # type: ignore[no-any-return]
+    client = getattr(target, "client", None)
+    return cast("WorkspaceClient", client if client is not None else target)
 
 
 # --- recipients -------------------------------------------------------------------------------------------

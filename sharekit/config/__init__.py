@@ -24,7 +24,8 @@ _EXPORTS = {
     "validate": "sharekit.config.loader",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["ApplyResult", "ConfigError", "Document", "Issue", "Plan", "ShareConfig", "apply", "apply_plan", "export",
+           "load", "loads", "make_plan", "setup_tenant", "validate"]
 
 
 def __getattr__(name: str) -> Any:

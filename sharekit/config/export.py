@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from sharekit.config.live import LiveState, read_full
 
@@ -41,20 +42,23 @@ def to_data(state: LiveState, *, all_recipients: bool = True) -> dict[str, Any]:
 def dump_yaml(data: dict[str, Any]) -> str:
     import yaml
 
-    class _Dumper(yaml.SafeDumper):
+    class _Dumper(yaml.SafeDumper):  # type: ignore[misc]
         def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
             return super().increase_indent(flow, False)  # indent list items under their key, as people write it
 
     _Dumper.add_representer(_Flow, lambda dumper, value: dumper.represent_sequence(
         "tag:yaml.org,2002:seq", list(value), flow_style=True))
 
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    return str(yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False,
+                         width=100))
 
 
 def export(target: Workspace | WorkspaceClient, shares: Iterable[str] | None = None) -> str:
     """YAML for the chosen shares (all by default) with their grants, and the recipients: every recipient when
     exporting everything, only the granted ones when shares are chosen."""
-    client: WorkspaceClient = getattr(target, "client", target)
+    from sharekit.sharing import client_of
+
+    client = client_of(target)
     chosen = list(shares) if shares is not None else None
     state = read_full(client, chosen)
     header = "# sharekit configuration exported from the workspace; `sharekit apply` re-applies it as a no-op\n"

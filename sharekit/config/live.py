@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from sharekit.config.state import ObjectState, RecipientState
 
@@ -56,6 +57,23 @@ def read_grants(client: WorkspaceClient, share: str) -> set[str]:
         token = response.next_page_token
         if not token:
             return holders
+
+
+def read_recipient_grants(client: WorkspaceClient, recipient: str) -> set[str]:
+    """Shares on which ``recipient`` holds SELECT."""
+    shares: set[str] = set()
+    token: str | None = None
+    while True:
+        response = client.recipients.share_permissions(recipient, page_token=token) if token else \
+            client.recipients.share_permissions(recipient)
+        for entry in response.permissions_out or []:
+            privileges = {getattr(p, "value", str(p)) for a in entry.privilege_assignments or []
+                          for p in a.privileges or []}
+            if entry.share_name and privileges & {"SELECT", "ALL_PRIVILEGES"}:
+                shares.add(entry.share_name.lower())
+        token = response.next_page_token
+        if not token:
+            return shares
 
 
 def read_recipients(client: WorkspaceClient) -> dict[str, RecipientState]:

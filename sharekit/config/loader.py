@@ -112,7 +112,7 @@ def parse_yaml(text: str, source: str = "<config>") -> tuple[Any, dict[Path_, in
     return data, lines
 
 
-def _message(error: dict[str, Any], loc: Path_) -> str:
+def _message(error: Any, loc: Path_) -> str:
     kind = error.get("type", "")
     if kind == "extra_forbidden":
         expected = _expected_fields(loc)
@@ -147,10 +147,7 @@ def _data_path(data: Any, loc: Path_) -> Path_:
     path: list[Any] = []
     current = data
     for part in loc:
-        if isinstance(current, dict) and part in current:
-            path.append(part)
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+        if isinstance(current, dict) and part in current or isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
             path.append(part)
             current = current[part]
         elif isinstance(current, dict) and isinstance(part, str) and not part.startswith(("function-", "list[")):

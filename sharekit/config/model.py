@@ -288,7 +288,7 @@ def parse_expiry(value: Any) -> int | None:
         elif isinstance(value, dt.date):
             stamp = dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
         else:
-            raise ValueError("expires must be a date, a date-time or epoch milliseconds")
+            raise ValueError("expires must be a date, a date-time or epoch milliseconds")  # noqa: TRY004 (pydantic)
         moment = int(stamp.timestamp() * 1000)
     if not 0 < moment <= MAX_EPOCH_MS:
         raise ValueError("expires is out of range")
@@ -304,7 +304,7 @@ def format_expiry(epoch_ms: int) -> str:
 class GrantSpec(_Strict):
     share: str
     recipient: str
-    permissions: list[Literal["SELECT"]] = Field(default_factory=lambda: ["SELECT"], min_length=1)
+    permissions: list[Literal["SELECT"]] = Field(default=["SELECT"], min_length=1)
 
     _share = field_validator("share")(lambda v: check_name(v, "share name"))
     _recipient = field_validator("recipient")(lambda v: check_name(v, "recipient name"))

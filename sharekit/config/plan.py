@@ -15,7 +15,13 @@ from sharekit.config import live as live_reads
 from sharekit.config.calls import count_calls
 from sharekit.config.loader import ConfigError, Document, Issue
 from sharekit.config.model import ShareSpec
-from sharekit.config.state import ObjectState, needs_replace, object_changes, partition_spec_text, recipient_changes
+from sharekit.config.state import (
+    ObjectState,
+    needs_replace,
+    object_changes,
+    partition_spec_text,
+    recipient_changes,
+)
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -116,9 +122,17 @@ class _Planner:
             if share.name in live.share_names:
                 live.shares[share.name] = live_reads.read_share(client, share.name)
         granted = {g.share for g in self.config.grants}
-        for name in sorted({s.name for s in self.config.shares} | granted):
-            if name in live.share_names:
-                live.shares.setdefault(name, live_reads.LiveShare(name, None, {}))
+        scope = sorted(n for n in {s.name for s in self.config.shares} | granted if n in live.share_names)
+        for name in scope:
+            live.shares.setdefault(name, live_reads.LiveShare(name, None, {}))
+        if len(live.recipients) < len(scope):  # every principal is a recipient: read per recipient, fewer calls
+            for name in scope:
+                live.shares[name].grants = set()
+            for recipient in live.recipients:
+                for share in live_reads.read_recipient_grants(client, recipient) & set(scope):
+                    live.shares[share].grants.add(recipient)  # type: ignore[union-attr]
+        else:
+            for name in scope:
                 live.shares[name].grants = live_reads.read_grants(client, name)
         for view in self.config.views:
             live.views[view.name] = live_reads.read_view(client, view.name)

@@ -25,7 +25,7 @@ def check_view_query(sql: str) -> str:
     if len(statements) != 1:
         raise ValueError("the view's sql must be a single query (no ';'-separated statements)")
     if not isinstance(statements[0], exp.Query):
-        raise ValueError("the view's sql must be a query (SELECT ... or WITH ...), not a command")
+        raise ValueError("the view's sql must be a query (SELECT ... or WITH ...), not a command")  # noqa: TRY004
     return text
 
 

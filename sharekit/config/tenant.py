@@ -6,7 +6,8 @@ nothing, and calling it with a different table list makes the share hold exactly
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from sharekit.config.apply import ApplyResult, apply
 from sharekit.config.loader import validate

@@ -11,7 +11,6 @@ from sharekit.config.export import export
 from sharekit.config.loader import ConfigError, loads
 from sharekit.config.tenant import setup_tenant
 from sharekit.connect import Workspace
-
 from tests.config.conftest import SAMPLE, HttpLog
 
 SHARE = "partner_analytics_share"
@@ -246,3 +245,11 @@ def test_tenant_helper_is_idempotent(ws: Workspace, http: HttpLog) -> None:
     assert live_grants(ws, "initech_share") == ["initech"]
     with pytest.raises(ConfigError):
         setup_tenant(ws, "bad tenant", ["main.sales.orders"])
+
+
+def test_progress_bar_on_long_applies(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    result = apply(ws, loads(SAMPLE), progress=None, progress_min=3)
+    assert result.ok
+    assert "sharekit apply" in capsys.readouterr().err
+    apply(ws, loads(SAMPLE.replace("Analytics data for partners", "changed")), progress=None)  # 1 call: no bar
+    assert "sharekit apply" not in capsys.readouterr().err

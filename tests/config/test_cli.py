@@ -7,12 +7,11 @@ import sys
 from pathlib import Path
 
 from sharekit.connect import Workspace
-
 from tests.config.conftest import SAMPLE
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sharekit", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "sharekit", *args], cwd=cwd, capture_output=True, text=True, check=False,
                           timeout=120, stdin=subprocess.DEVNULL)
 
 

@@ -6,7 +6,6 @@ import pytest
 
 from sharekit.config.loader import ConfigError, loads
 from sharekit.config.state import ObjectState
-
 from tests.config.conftest import SAMPLE
 
 

@@ -11,7 +11,6 @@ from IPython.core.interactiveshell import InteractiveShell
 from sharekit import sharing
 from sharekit.connect import Workspace
 from sharekit.magics import ShareMagics
-
 from tests.config.conftest import SAMPLE
 
 

@@ -10,7 +10,6 @@ from sharekit.config.apply import ApplyFailed
 from sharekit.config.loader import ConfigError
 from sharekit.connect import Workspace
 from sharekit.results import ShareResult
-
 from tests.config.conftest import SAMPLE, attach_log
 
 
