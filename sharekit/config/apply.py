@@ -78,7 +78,8 @@ class ApplyResult:
         failed = self.failure
         if failed is None:
             return "apply incomplete"
-        return (f"apply stopped: {failed.step.call} {failed.step.kwargs.get('name', '')} failed: {failed.message} — "
+        target = failed.step.kwargs.get("name") or (failed.step.actions[0].target if failed.step.actions else "")
+        return (f"apply stopped: {failed.step.call} {target} failed: {failed.message} — "
                 f"{self.count('done')} change(s) done, {self.count('failed')} failed, "
                 f"{self.count('not tried')} not tried; fix the cause and apply again to converge")
 
