@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from sharekit.server import routes_admin, routes_files, routes_rest, routes_sharing, routes_sql
+from sharekit.server import openapi, routes_admin, routes_files, routes_rest, routes_sharing, routes_sql
 from sharekit.server.audit import AuditEvent, RequestAudit
 from sharekit.server.errors import PayloadTooLarge, SharekitError
 from sharekit.server.state import ServerState
@@ -41,6 +41,7 @@ def create_app(state: ServerState, on_shutdown: Sequence[Callable[[], None]] = (
         *routes_sql.routes(),
         *routes_sharing.routes(),
         *routes_files.routes(),
+        *openapi.routes(),
     ]
     app = Starlette(
         routes=routes,
