@@ -1,6 +1,6 @@
 -- Per-recipient daily requests and bytes, zero-filled from the recipient's first active day, scored against
 -- the recipient's own weekday or weekend baseline with two rules: mean +- k * stddev, and the robust
--- modified z-score 0.6745 * (x - median) / MAD. Recipients with less than :min_history days are not flagged.
+-- modified z-score 0.6745 * (x - median) / MAD. Recipients with less than min_history days of history are not flagged.
 WITH daily AS (
   SELECT
     request_params['recipient_name'] AS recipient,
