@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from dataclasses import replace as replace_record
 from pathlib import Path
 from typing import Any
 
@@ -414,6 +415,21 @@ class CatalogStore:
                          (registration.full_name, registration.path, registration.table_type, registration.comment,
                           registration.view_definition, registration.created_at))
         return registration
+
+    def put_view(self, view: TableRegistration, *, replace: bool) -> TableRegistration:
+        """Create (or, with ``replace``, redefine) a view registration in one transaction."""
+        view = replace_record(view, created_at=view.created_at or self.now_ms())
+        with self._tx(True) as conn:
+            row = conn.execute("SELECT table_type FROM registered_tables WHERE full_name = ?",
+                               (view.full_name,)).fetchone()
+            if row is not None and (row["table_type"] != "VIEW" or not replace):
+                what = "view" if row["table_type"] == "VIEW" else "table"
+                raise Conflict(f"[TABLE_OR_VIEW_ALREADY_EXISTS] The {what} '{view.full_name}' already exists",
+                               "TABLE_ALREADY_EXISTS")
+            conn.execute("DELETE FROM registered_tables WHERE full_name = ?", (view.full_name,))
+            conn.execute("INSERT INTO registered_tables VALUES (?, ?, ?, ?, ?, ?)",
+                         (view.full_name, None, "VIEW", view.comment, view.view_definition, view.created_at))
+        return view
 
     def unregister_table(self, full_name: str) -> None:
         with self._tx(True) as conn:

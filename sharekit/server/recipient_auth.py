@@ -17,6 +17,7 @@ from sharekit.server.audit import RequestAudit
 from sharekit.server.auth import bearer_token, server_state
 from sharekit.server.errors import Forbidden, NotFound, Unauthenticated
 from sharekit.server.records import Recipient, RecipientToken, Share, SharedObject
+from sharekit.server.state import ServerState
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,11 @@ class VisibleTable:
 
 
 def visible_tables(request: Request, share: Share) -> list[VisibleTable]:
-    """Active TABLE objects, plus every table of a shared SCHEMA, in share order (first name wins)."""
-    state = server_state(request)
+    """Active TABLE and VIEW objects, plus every table of a shared SCHEMA, in share order (first name wins)."""
+    return visible_tables_in(server_state(request), share)
+
+
+def visible_tables_in(state: ServerState, share: Share) -> list[VisibleTable]:
     seen: set[tuple[str, str]] = set()
     tables: list[VisibleTable] = []
     for obj in share.objects:
@@ -109,7 +113,7 @@ def visible_tables(request: Request, share: Share) -> list[VisibleTable]:
             continue
         kind = obj.data_object_type.upper()
         candidates: list[tuple[str, str, str]] = []
-        if kind == "TABLE":
+        if kind in ("TABLE", "VIEW"):
             schema, _, name = obj.recipient_name.partition(".")
             candidates.append((schema, name, obj.name))
         elif kind == "SCHEMA":

@@ -113,6 +113,8 @@ def parse_update(raw: Any, index: int, tables: TableRegistry) -> ObjectChange:
     history = opt_enum(data, "history_data_sharing_status", {"ENABLED", "DISABLED"}, where)
     values["history_data_sharing_status"] = history or "DISABLED"
     cdf = opt_bool(data, "cdf_enabled", where)
+    if kind == "VIEW" and action != "REMOVE" and (history == "ENABLED" or cdf):
+        raise BadRequest(f"'{full_name}' is a view: views are shared without history or change data feed ({where})")
     values["cdf_enabled"] = bool(cdf)
     start = opt_int(data, "start_version", where)
     partitions = opt_list(data, "partitions", where) or []

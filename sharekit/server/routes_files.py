@@ -58,6 +58,10 @@ def _resolve(state: ServerState, area: str, key: str, relative: str) -> Path | N
         return None
     if area == "t":
         root = _table_root(state, key)
+    elif area == "v":
+        from sharekit.server.views import VIEWS_DIR
+
+        root = state.home.cache_dir / VIEWS_DIR / key
     else:
         from sharekit.server.routes_sharing import snapshot_cache
 

@@ -18,11 +18,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from sharekit.server import signing, wire
+from sharekit.server import signing, views, wire
 from sharekit.server.audit import AuditEvent, RequestAudit, audit_request
 from sharekit.server.auth import server_state
 from sharekit.server.errors import BadRequest, Forbidden, NotFound
-from sharekit.server.partition_filter import for_recipient
+from sharekit.server.partition_filter import ALLOW_ALL, for_recipient
 from sharekit.server.recipient_auth import (
     Caller,
     VisibleTable,
@@ -32,7 +32,7 @@ from sharekit.server.recipient_auth import (
     granted_shares,
     visible_tables,
 )
-from sharekit.server.records import Share
+from sharekit.server.records import Recipient, Share
 from sharekit.server.sharing_query import (
     Answer,
     Signer,
@@ -41,7 +41,7 @@ from sharekit.server.sharing_query import (
     query_versions,
     table_changes,
 )
-from sharekit.server.snapshots import SnapshotCache
+from sharekit.server.snapshots import Snapshot, SnapshotCache
 from sharekit.server.state import ServerState
 
 PREFIX = "/delta-sharing"
@@ -171,13 +171,29 @@ class TableContext:
     key: str
     audit: RequestAudit
     started: float  # perf_counter at the start of the handler
+    view: Snapshot | None = None  # a shared view, materialised for this recipient
 
     @property
     def cache(self) -> SnapshotCache:
         return snapshot_cache(self.state)
 
     def signer(self) -> Signer:
-        return Signer(self.state.secret, self.state.base_url, self.key, self.state.now_ms())
+        return Signer(self.state.secret, self.state.base_url, self.key, self.state.now_ms(),
+                      area="v" if self.view is not None else "t")
+
+    def no_history_on_view(self, what: str) -> None:
+        if self.view is not None:
+            raise BadRequest(f"{what} is not available on {self.table.schema}.{self.table.name}: shared views "
+                             "have no history (only their current result is shared)", "UNSUPPORTED_OPERATION")
+
+
+def served_view(state: ServerState, table: VisibleTable, recipient: Recipient) -> Snapshot | None:
+    """The view behind ``table`` materialised for ``recipient``, or None when ``table`` is a Delta table. The one
+    place a view's rows are chosen for a recipient (the preview route uses it too)."""
+    source = state.tables.get(table.full_name)
+    if source.table_type != "VIEW":
+        return None
+    return views.materialise(state, source, recipient.properties, recipient.name)
 
 
 def _table_context(request: Request, action: str) -> TableContext:
@@ -189,9 +205,11 @@ def _table_context(request: Request, action: str) -> TableContext:
     table = find_table(request, share, params["schema"], params["table"])
     state = server_state(request)
     source = state.tables.get(table.full_name)
-    if getattr(source, "table_type", "MANAGED") == "VIEW":
-        raise BadRequest("Shared views cannot be read through this server yet", "UNSUPPORTED_OPERATION")
     key = signing.table_key(state.secret, table.full_name)
+    if source.table_type == "VIEW":
+        view = served_view(state, table, caller.recipient)
+        assert view is not None
+        return TableContext(state, caller, table, view.table_path, key, entry, started, view)
     table_keys(state)[key] = str(source.path)
     return TableContext(state, caller, table, str(source.path), key, entry, started)
 
@@ -251,7 +269,11 @@ async def table_version(request: Request) -> Response:
     def work() -> Response:
         ctx = _table_context(request, "deltaSharingGetTableVersion")
         starting = request.query_params.get("startingTimestamp")
-        if starting is None or request.method == "HEAD":
+        if ctx.view is not None:
+            if starting is not None and request.method != "HEAD":
+                ctx.no_history_on_view("startingTimestamp")
+            version = ctx.view.version
+        elif starting is None or request.method == "HEAD":
             version = ctx.cache.latest_version(ctx.path)
         else:
             _needs_history(ctx, "startingTimestamp")
@@ -265,10 +287,15 @@ async def table_metadata(request: Request) -> Response:
     def work() -> Response:
         ctx = _table_context(request, "deltaSharingGetTableMetadata")
         caps = wire.Capabilities.parse(request.headers.get(wire.CAPABILITIES_HEADER))
-        version, _ = _resolve_version(ctx, _query_int(request, "version"), request.query_params.get("timestamp"))
-        snapshot = ctx.cache.snapshot(ctx.path, version)
+        if ctx.view is not None:
+            if _query_int(request, "version") is not None or request.query_params.get("timestamp"):
+                ctx.no_history_on_view("Time travel")
+            snapshot = ctx.view
+        else:
+            version, _ = _resolve_version(ctx, _query_int(request, "version"), request.query_params.get("timestamp"))
+            snapshot = ctx.cache.snapshot(ctx.path, version)
         fmt = caps.choose(snapshot.protocol)
-        answer = Answer(version, header_lines(snapshot, fmt, _cdf_shared(ctx), with_stats=True))
+        answer = Answer(snapshot.version, header_lines(snapshot, fmt, _cdf_shared(ctx), with_stats=True))
         return _ndjson(answer, fmt, caps)
     return await run_in_threadpool(work)
 
@@ -289,7 +316,13 @@ async def query_table(request: Request) -> Response:
             raise BadRequest("The query body is not valid JSON", "MALFORMED_REQUEST") from err
         body = wire.QueryBody.parse(parsed)
         partitions = for_recipient(ctx.table.shared, ctx.caller.recipient)
-        if body.starting_version is not None:
+        if ctx.view is not None:
+            if body.version is not None or body.timestamp is not None or body.starting_version is not None:
+                ctx.no_history_on_view("Time travel and startingVersion")
+            fmt = caps.choose(ctx.view.protocol)
+            answer = query_snapshot(ctx.view, fmt, ctx.signer(), ALLOW_ALL, json_hints=None,
+                                    limit_hint=body.limit_hint, time_travel=False, cdf_shared=False)
+        elif body.starting_version is not None:
             _needs_history(ctx, "startingVersion")
             _check_start(ctx, body.starting_version)
             latest = ctx.cache.latest_version(ctx.path)
@@ -314,6 +347,7 @@ async def table_changes_route(request: Request) -> Response:
     def work() -> Response:
         ctx = _table_context(request, "deltaSharingQueryTableChanges")
         caps = wire.Capabilities.parse(request.headers.get(wire.CAPABILITIES_HEADER))
+        ctx.no_history_on_view("Change data feed")
         if not _cdf_shared(ctx):
             raise Forbidden(f"Change data feed of {ctx.table.schema}.{ctx.table.name} is not shared (it needs "
                             "history sharing and CDF enabled on the shared table)", "PERMISSION_DENIED")

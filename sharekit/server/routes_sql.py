@@ -21,9 +21,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sharekit.server import sql
-from sharekit.server.audit import audit_request
+from sharekit.server.audit import RequestAudit, audit_request
 from sharekit.server.auth import require_admin, server_state
-from sharekit.server.errors import BadRequest, NotFound
+from sharekit.server.errors import BadRequest, NotFound, SharekitError
 from sharekit.server.state import ServerState
 
 WAREHOUSE_ID = "sharekit-local"
@@ -145,11 +145,15 @@ async def execute_statement(request: Request) -> Response:
     registry.add(statement)
     try:
         params = {name: sql.convert_parameter(name, value, kind) for name, (value, kind) in raw_params.items()}
-        prepared = sql.prepare(statement_text, params)
+        prepared = sql.prepare(statement_text, params, state)
     except sql.StatementError as err:
         statement.state, statement.error = "FAILED", err
-        return JSONResponse(_response(statement))
-    statement.execution = sql.Execution(state.home.audit_dir)
+        return _answer(audit, statement)
+    except SharekitError as err:
+        statement.state, statement.error = "FAILED", sql.as_statement_error(err)
+        return _answer(audit, statement)
+    if prepared.command is None:
+        statement.execution = sql.Execution(state.home.audit_dir)
     statement.state = "RUNNING"
     statement.future = registry.pool.submit(_run, statement, prepared, row_limit)
     if wait_s > 0:
@@ -160,20 +164,36 @@ async def execute_statement(request: Request) -> Response:
                 _cancel(statement)
         except sql.StatementError:
             pass  # recorded on the statement by _run
+    return _answer(audit, statement)
+
+
+def _answer(audit: RequestAudit, statement: Statement) -> Response:
+    """The response; a statement that already failed is audited with its message (it is HTTP 200)."""
+    audit.request_params["statement_id"] = statement.statement_id
+    if statement.state == "FAILED" and statement.error is not None:
+        audit.request_params["statement_state"] = "FAILED"
+        audit.request_params["error_message"] = statement.error.message
     return JSONResponse(_response(statement))
 
 
 def _run(statement: Statement, prepared: sql.Prepared, row_limit: int | None) -> sql.ResultSet:
     execution = statement.execution
-    assert execution is not None
     try:
-        result = execution.run(prepared, row_limit, MAX_ROWS)
+        if prepared.command is not None:
+            try:
+                result = prepared.command()
+            except SharekitError as err:
+                raise sql.as_statement_error(err) from err
+        else:
+            assert execution is not None
+            result = execution.run(prepared, row_limit, MAX_ROWS)
     except sql.StatementError as err:
         if statement.state != "CANCELED":
             statement.state, statement.error = "FAILED", err
         raise
     finally:
-        execution.close()
+        if execution is not None:
+            execution.close()
     if statement.state != "CANCELED":
         statement.result, statement.state = result, "SUCCEEDED"
     return result

@@ -22,9 +22,10 @@ class Signer:
     table_key: str
     now_ms: int
     ttl_s: int = signing.DEFAULT_TTL_S
+    area: str = "t"  # "v" for a view materialised for the recipient
 
     def table_file(self, relative: str) -> signing.SignedUrl:
-        return signing.sign(self.secret, self.base_url, "t", self.table_key, relative, self.now_ms, self.ttl_s)
+        return signing.sign(self.secret, self.base_url, self.area, self.table_key, relative, self.now_ms, self.ttl_s)
 
     def change_file(self, relative: str) -> signing.SignedUrl:
         return signing.sign(self.secret, self.base_url, "c", self.table_key, relative, self.now_ms, self.ttl_s)

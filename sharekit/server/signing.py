@@ -2,8 +2,8 @@
 
 A file URL is ``{base_url}/files/<area>/<key>/<relative path>?X-Amz-Expires=<epoch s>&X-Amz-Signature=<hex>``:
 
-- ``area`` is ``t`` (a file inside a table folder) or ``c`` (a file the server materialised in its cache,
-  e.g. change-data files); ``key`` is an opaque id of the table (an HMAC of its full name), so the URL reveals
+- ``area`` is ``t`` (a file inside a table folder), ``c`` (a file the server materialised in its cache,
+  e.g. change-data files) or ``v`` (a shared view materialised for one recipient); ``key`` is an opaque id of the table (an HMAC of its full name), so the URL reveals
   nothing of the server's filesystem beyond the table folder's own layout;
 - the signature is HMAC-SHA256 with the server secret over the *decoded* path and the expiry (clients such as
   yarl may re-encode the path, so the encoded form is not stable);
@@ -23,7 +23,7 @@ DEFAULT_TTL_S = 3600
 FILES_PREFIX = "/files/"
 EXPIRES_KEY = "X-Amz-Expires"
 SIGNATURE_KEY = "X-Amz-Signature"
-AREAS = ("t", "c")
+AREAS = ("t", "c", "v")
 
 
 def table_key(secret: bytes, full_name: str) -> str:

@@ -1,8 +1,9 @@
 """Server-side SQL for the statement-execution endpoint: check, translate (Databricks → DuckDB), execute.
 
-Only read-only queries (SELECT / WITH / set operations) over ``system.access.audit`` are accepted; anything
-else fails with a ``StatementError`` (rendered as ``status.state = FAILED``). ``prepare`` dispatches on the
-statement kind through ``HANDLERS`` so new kinds (``CREATE VIEW`` over local tables, issue 6) plug in there.
+Read-only queries (SELECT / WITH / set operations) over ``system.access.audit`` and, when the server state is
+given, over the local Delta tables and views; plus ``CREATE [OR REPLACE] VIEW`` / ``DROP VIEW`` (``views``).
+Anything else fails with a ``StatementError`` (rendered as ``status.state = FAILED``). ``prepare`` dispatches on
+the statement kind through ``HANDLERS``.
 
 Defence in depth: the query is checked on the sqlglot tree (one statement, known tables only, no table or file
 functions), and it runs on a fresh DuckDB connection whose file access is limited to the audit folder and whose
@@ -47,6 +48,16 @@ class StatementError(Exception):
 class Prepared:
     duckdb_sql: str
     params: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, Callable[[], Any]] = field(default_factory=dict)  # DuckDB name -> Arrow data loader
+    command: Callable[[], ResultSet] | None = None  # a statement that runs on the server state, not on DuckDB
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a handler may use besides the tree: the statement text and the server state (None in unit use)."""
+
+    statement: str = ""
+    state: Any = None
 
 
 @dataclass
@@ -78,10 +89,13 @@ def _parse(statement: str) -> Any:
     return trees[0]
 
 
-def _prepare_query(tree: Any, parameters: dict[str, Any]) -> Prepared:
+def _prepare_query(tree: Any, parameters: dict[str, Any], context: Context) -> Prepared:
     from sqlglot import exp
 
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    local = context.state.tables.entries() if context.state is not None else {}
+    sources: dict[str, Callable[[], Any]] = {}
+    renames: dict[str, str] = {}
     for table in tree.find_all(exp.Table):
         if isinstance(table.this, exp.Func):
             name = (table.this.name if isinstance(table.this, exp.Anonymous) else table.this.sql_name()).lower()
@@ -92,8 +106,14 @@ def _prepare_query(tree: Any, parameters: dict[str, Any]) -> Prepared:
         full = ".".join(parts).lower()
         if full == AUDIT_TABLE or (len(parts) == 1 and full in ctes):
             continue
-        raise StatementError(f"The table or view `{'.'.join(parts)}` cannot be found; "
-                             f"the embedded warehouse serves {AUDIT_TABLE} only", "TABLE_OR_VIEW_NOT_FOUND", "42P01")
+        if len(parts) == 3 and full in local:
+            if full not in renames:
+                renames[full] = f"local_{len(renames)}"
+                sources[renames[full]] = _local_source(context.state, local[full])
+            continue
+        raise StatementError(f"The table or view `{'.'.join(parts)}` cannot be found; the embedded warehouse "
+                             f"serves {AUDIT_TABLE} and the local tables and views (catalog.schema.name)",
+                             "TABLE_OR_VIEW_NOT_FOUND", "42P01")
     for func in tree.find_all(exp.Func):
         name = func.name if isinstance(func, exp.Anonymous) else func.sql_name()
         if BLOCKED_FUNCTION.match(name or ""):
@@ -105,9 +125,29 @@ def _prepare_query(tree: Any, parameters: dict[str, Any]) -> Prepared:
     if missing:
         raise StatementError(f"Found the unbound parameter: {missing[0]}",
                              "UNBOUND_SQL_PARAMETER", "42P02")
-    tree = exp.replace_tables(tree, {AUDIT_TABLE: VIEW})
+    tree = exp.replace_tables(tree, {AUDIT_TABLE: VIEW, **renames})
     tree = audit_store.accelerate(tree)
-    return Prepared(tree.sql(dialect="duckdb"), {name: parameters[name] for name in used})
+    return Prepared(tree.sql(dialect="duckdb", comments=False), {name: parameters[name] for name in used}, sources)
+
+
+def _local_source(state: Any, entry: Any) -> Callable[[], Any]:
+    """A loader for a local table (its latest Delta version) or a view (evaluated without a recipient, so a view
+    that calls current_recipient() fails as it does on Databricks)."""
+
+    def load() -> Any:
+        from deltalake import DeltaTable
+        from deltalake.exceptions import DeltaError
+
+        from sharekit.server import views
+
+        if entry.table_type == "VIEW":
+            return views.evaluate(state, entry, None)
+        try:
+            return DeltaTable(str(entry.path)).to_pyarrow_dataset()
+        except (DeltaError, OSError) as err:
+            raise StatementError(f"table {entry.full_name} cannot be read: {err}") from err
+
+    return load
 
 
 def _is_query(tree: Any) -> bool:
@@ -116,19 +156,55 @@ def _is_query(tree: Any) -> bool:
     return isinstance(tree, exp.Query)
 
 
-# (predicate, handler): the first match prepares the statement. Issue 6 adds CREATE VIEW here.
-HANDLERS: list[tuple[Callable[[Any], bool], Callable[[Any, dict[str, Any]], Prepared]]] = [
+def _is_create_view(tree: Any) -> bool:
+    from sharekit.server import views
+
+    return views.is_create_view(tree)
+
+
+def _is_drop_view(tree: Any) -> bool:
+    from sharekit.server import views
+
+    return views.is_drop_view(tree)
+
+
+def _view_command(kind: str) -> Callable[[Any, dict[str, Any], Context], Prepared]:
+    def handler(tree: Any, parameters: dict[str, Any], context: Context) -> Prepared:
+        from sharekit.server import views
+
+        if context.state is None:
+            raise StatementError(f"{kind} VIEW needs the server's catalog", "NOT_IMPLEMENTED")
+        if parameters:
+            raise StatementError(f"{kind} VIEW takes no parameters: a view reads recipient properties with "
+                                 "current_recipient('key')", "INVALID_PARAMETER_VALUE")
+
+        def run() -> ResultSet:
+            if kind == "CREATE":
+                views.create_view(context.state, context.statement, tree)
+            else:
+                views.drop_view(context.state, tree)
+            return ResultSet([], [])
+
+        return Prepared("", command=run)
+
+    return handler
+
+
+# (predicate, handler): the first match prepares the statement.
+HANDLERS: list[tuple[Callable[[Any], bool], Callable[[Any, dict[str, Any], Context], Prepared]]] = [
     (_is_query, _prepare_query),
+    (_is_create_view, _view_command("CREATE")),
+    (_is_drop_view, _view_command("DROP")),
 ]
 
 
-def prepare(statement: str, parameters: dict[str, Any]) -> Prepared:
+def prepare(statement: str, parameters: dict[str, Any], state: Any = None) -> Prepared:
     if not statement.strip():
         raise StatementError("the statement is empty", "INVALID_PARAMETER_VALUE")
     tree = _parse(statement)
     for matches, handler in HANDLERS:
         if matches(tree):
-            return handler(tree, parameters)
+            return handler(tree, parameters, Context(statement, state))
     kind = type(tree).__name__.upper()
     raise StatementError(f"{kind} statements are not supported: the embedded warehouse runs read-only SELECT "
                          f"queries over {AUDIT_TABLE}", "NOT_IMPLEMENTED")
@@ -162,6 +238,26 @@ def convert_parameter(name: str, value: str | None, type_name: str | None) -> An
     raise StatementError(f"parameter {name!r}: unsupported type {type_name!r}", "INVALID_PARAMETER_VALUE")
 
 
+def _loaded(load: Callable[[], Any]) -> Any:
+    from sharekit.server.errors import SharekitError
+
+    try:
+        return load()
+    except SharekitError as err:
+        raise as_statement_error(err) from err
+
+
+def as_statement_error(err: Exception) -> StatementError:
+    """A server error (a view that cannot be created or evaluated) as a FAILED statement, keeping its message."""
+    message = str(getattr(err, "message", err))
+    condition = None
+    if message.startswith("[") and "] " in message:
+        condition, message = message[1:].split("] ", 1)
+    status = int(getattr(err, "status", 400))
+    code = {404: "NOT_FOUND", 403: "PERMISSION_DENIED", 409: "ALREADY_EXISTS"}.get(status, "BAD_REQUEST")
+    return StatementError(message, condition, "42P01" if condition == "TABLE_OR_VIEW_NOT_FOUND" else None, code)
+
+
 class Execution:
     """One statement's DuckDB connection (so ``cancel`` can interrupt it from another thread)."""
 
@@ -186,6 +282,8 @@ class Execution:
             files = audit_store.live_files(self.audit_dir)
             try:
                 self.con.execute(f"CREATE OR REPLACE TEMP VIEW {VIEW} AS {audit_store.scan_sql(files)}")
+                for name, load in prepared.sources.items():
+                    self.con.register(name, _loaded(load))
                 cursor = self.con.execute(prepared.duckdb_sql, prepared.params or None)
                 columns = [_column(name, str(kind)) for name, kind, *_ in cursor.description]
                 rows = cursor.fetchmany(limit + 1)

@@ -39,15 +39,18 @@ def build_state(root: Path, *, clock: Clock = time.time, base_url: str = "http:/
     """Open (creating on first use) the state under ``root``."""
     from sharekit.server.catalog import CatalogStore
     from sharekit.server.tables import TableRegistry
+    from sharekit.server.views import view_columns
 
     home = Home(root)
     home.ensure()
     secret = home.secret()
     catalog = CatalogStore(home.catalog_db, clock=clock, secret=secret)
+    tables = TableRegistry(home, store=catalog)
+    tables.view_columns = lambda entry: view_columns(tables, entry)
     return ServerState(
         home=home,
         catalog=catalog,
-        tables=TableRegistry(home, store=catalog),
+        tables=tables,
         audit=AuditLog(home.audit_dir, clock=clock),
         secret=secret,
         admin_token=home.admin_token(),
