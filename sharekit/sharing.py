@@ -242,6 +242,23 @@ def setup_tenant(target: WorkspaceLike | None, tenant: str, tables: Sequence[str
 setup_tenant_share = setup_tenant  # the playbook's MultiTenantSharingManager.setup_tenant_share name
 
 
+# --- multi-tenant safety: preview and PII check (sharekit.preview) -------------------------------------------
+
+def preview_as(target: WorkspaceLike | None, recipient: str, share: str, *, limit: int = 10) -> Any:
+    """Per object of ``share``: the rows and columns ``recipient`` would receive (sample plus counts), computed by
+    the embedded server's serving path. Raises ``PreviewUnavailable`` on Databricks."""
+    from sharekit.preview import preview_as as run
+
+    return run(target, recipient, share, limit=limit)
+
+
+def pii_report(target: WorkspaceLike | None, table: str, *, limit: int = 200) -> Any:
+    """Columns of ``table`` whose names or sampled values look like personal data (a ``PiiReport``)."""
+    from sharekit.preview import pii_report as run
+
+    return run(target, table, limit=limit)
+
+
 def __getattr__(name: str) -> Any:
     if name == "activate":  # written by the protocol side; re-exported here once it exists
         from sharekit.activation import activate

@@ -97,6 +97,10 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                                                                                ("name", "path"))),
     ("GET", "/sharekit/admin/tables"): _op("listRegisteredTables", ADMIN),
     ("DELETE", "/sharekit/admin/tables/{full_name}"): _op("unregisterTable", ADMIN),
+    ("GET", "/sharekit/admin/preview"): _op("previewAsRecipient", ADMIN, params=[
+        _q("recipient", S), _q("share", S), _q("table", S), _q("limit", {"type": "integer", "minimum": 0,
+                                                                          "maximum": 1000})],
+        summary="What a recipient would receive from a share (or, with table, the provider's own sample)"),
     # Unity Catalog: shares
     ("POST", UC + "/shares"): _op("createShare", ADMIN, body=_obj({"name": S, "comment": S}, ("name",))),
     ("GET", UC + "/shares"): _op("listShares", ADMIN, params=PAGING),

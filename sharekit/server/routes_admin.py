@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from sharekit.server import preview
 from sharekit.server.audit import WORKSPACE_ID
 from sharekit.server.auth import require_admin, server_state
 from sharekit.server.rest_common import Call, endpoint, opt_str, req_str
@@ -76,4 +77,5 @@ def routes() -> list[BaseRoute]:
               methods=["POST"]),
         Route("/sharekit/admin/tables", endpoint("listRegisteredTables", list_registered_tables), methods=["GET"]),
         Route("/sharekit/admin/tables/{full_name}", endpoint("unregisterTable", unregister_table), methods=["DELETE"]),
+        Route("/sharekit/admin/preview", endpoint("previewAsRecipient", preview.handle), methods=["GET"]),
     ]
