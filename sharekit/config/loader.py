@@ -93,7 +93,10 @@ def parse_yaml(text: str, source: str = "<config>") -> tuple[Any, dict[Path_, in
     import yaml
 
     lines: dict[Path_, int] = {}
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # the reader already refuses control characters here
+    except yaml.YAMLError as err:
+        raise ConfigError([Issue(None, "", f"YAML error: {err}")], source) from err
     try:
         node = loader.get_single_node()
         data = None if node is None else _build(loader, node, (), lines, [MAX_NODES])

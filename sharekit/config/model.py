@@ -22,6 +22,9 @@ ALIAS_PART_RE = re.compile(r"^[a-z0-9_]+$")
 PROPERTY_KEY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}$")
 ObjectType = Literal["TABLE", "VIEW", "SCHEMA"]
 MAX_EPOCH_MS = 253402300799000  # 9999-12-31T23:59:59Z
+# Free text (comments, emails, property values) is bounded so that a document the workspace would refuse (the
+# embedded server takes request bodies up to 1 MiB) fails validation before any write, never half-way through.
+MAX_TEXT_LENGTH = 4096
 
 
 class _Strict(BaseModel):
@@ -112,7 +115,7 @@ class ObjectSpec(_Strict):
 
     name: str
     type: ObjectType = "TABLE"
-    comment: str | None = None
+    comment: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
     shared_as: str | None = None
     partitions: list[list[PartitionValueSpec]] = Field(default_factory=list)
     history: bool = False
@@ -172,7 +175,7 @@ class ObjectSpec(_Strict):
 
 class ShareSpec(_Strict):
     name: str
-    comment: str | None = None
+    comment: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
     tables: list[ObjectSpec] = Field(default_factory=list)
 
     @model_validator(mode="before")
@@ -190,9 +193,9 @@ class ShareSpec(_Strict):
 
 class RecipientSpec(_Strict):
     name: str
-    comment: str | None = None
+    comment: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
     authentication_type: Literal["TOKEN", "DATABRICKS"] = "TOKEN"
-    email: str | None = None
+    email: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
     properties: dict[str, str] = Field(default_factory=dict)
     ip_access_list: list[str] = Field(default_factory=list)
     expires: int | None = None  # epoch milliseconds; YAML dates, datetimes and ISO strings are converted
@@ -224,6 +227,8 @@ class RecipientSpec(_Strict):
             if key.lower().startswith("databricks"):
                 raise ValueError(f"property {key!r}: names starting with 'databricks' are reserved")
             out[key] = _scalar_text(item, f"property {key!r}")
+            if len(out[key]) > MAX_TEXT_LENGTH:
+                raise ValueError(f"property {key!r}: the value is longer than {MAX_TEXT_LENGTH} characters")
         return out
 
     @field_validator("ip_access_list", mode="before")
