@@ -128,3 +128,32 @@ def create_demo_tables(tables_dir: Path, catalog: str = "main", *, seed: int = 7
             _stock_history(path)
         created.append(f"{catalog}.{name}")
     return created
+
+
+TENANTS = ("acme", "globex", "initech", "umbrella")
+
+
+def create_tenant_events(tables_dir: Path, catalog: str = "main", *, rows: int = 400, seed: int = 7) -> str:
+    """``<catalog>.saas.events``: one table shared by several tenants (partitioned by ``tenant_id``), with a
+    personal-data column (``user_email``) and a ``plan`` column for masking examples. Kept out of the default
+    demo catalog; returns the full name (an existing table is left alone)."""
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    path = tables_dir / catalog / "saas" / "events"
+    if not (path / "_delta_log").exists():
+        rng = random.Random(f"{seed}:saas.events")
+        tenant = [TENANTS[i % len(TENANTS)] for i in range(rows)]
+        data = pa.table({
+            "event_id": pa.array(range(1, rows + 1), pa.int64()),
+            "tenant_id": tenant,
+            "user_email": [f"user{i % 37}@{t}.example.com" for i, t in enumerate(tenant)],
+            "event_type": [rng.choice(("login", "export", "query", "share")) for _ in range(rows)],
+            "plan": [("gold", "silver")[(TENANTS.index(t)) % 2] for t in tenant],
+            "amount": [round(rng.uniform(0, 100), 2) for _ in range(rows)],
+            "event_date": [EPOCH + dt.timedelta(days=i % 60) for i in range(rows)],
+        })
+        path.mkdir(parents=True, exist_ok=True)
+        write_deltalake(str(path), data, partition_by=["tenant_id"], configuration={"delta.enableChangeDataFeed": "true"},
+                        description="Product events of several tenants (multi-tenant sharing examples)")
+    return f"{catalog}.saas.events"
