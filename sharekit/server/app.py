@@ -10,7 +10,7 @@ from typing import Any, AsyncIterator, Callable, Sequence
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from sharekit.server import openapi, routes_admin, routes_files, routes_rest, routes_sharing, routes_sql
@@ -45,7 +45,8 @@ def create_app(state: ServerState, on_shutdown: Sequence[Callable[[], None]] = (
     ]
     app = Starlette(
         routes=routes,
-        exception_handlers={SharekitError: _render_error, HTTPException: _render_http_exception, Exception: _render_crash},
+        exception_handlers={SharekitError: _render_error, HTTPException: _render_http_exception,
+                            ClientDisconnect: _render_disconnect, Exception: _render_crash},
         lifespan=lifespan,
     )
     app.state.sharekit = state
@@ -77,6 +78,13 @@ async def _render_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     codes = {404: "ENDPOINT_NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
     return _error_response(request, exc.status_code, codes.get(exc.status_code, "BAD_REQUEST"), str(exc.detail))
+
+
+async def _render_disconnect(request: Request, exc: Exception) -> Response:
+    """The client went away before its request body was complete (a slow or hostile client): not a server error,
+    so no traceback; the audit event records a 400 that nobody receives."""
+    return _error_response(request, 400, "REQUEST_INCOMPLETE", "the client closed the connection before the "
+                                                               "request body was complete")
 
 
 async def _render_crash(request: Request, exc: Exception) -> Response:

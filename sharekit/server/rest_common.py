@@ -100,7 +100,7 @@ def parse_body(raw: bytes, fields: Collection[str]) -> JSONObject:
         return {}
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as err:
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:  # RecursionError: nested too deeply
         raise BadRequest(f"Malformed JSON request body: {err}", "MALFORMED_REQUEST") from err
     return obj_of(body, "request body", fields)
 

@@ -312,7 +312,7 @@ async def query_table(request: Request) -> Response:
         caps = wire.Capabilities.parse(request.headers.get(wire.CAPABILITIES_HEADER))
         try:
             parsed = json.loads(raw) if raw.strip() else None
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:  # RecursionError: nested too deeply
             raise BadRequest("The query body is not valid JSON", "MALFORMED_REQUEST") from err
         body = wire.QueryBody.parse(parsed)
         partitions = for_recipient(ctx.table.shared, ctx.caller.recipient)

@@ -115,7 +115,7 @@ async def execute_statement(request: Request) -> Response:
     audit.user_email = require_admin(request)
     try:
         body = await request.json()
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:  # RecursionError: nested too deeply
         raise BadRequest("the request body must be JSON") from err
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
