@@ -50,6 +50,8 @@ def json_value(value: Any) -> Any:
 
 
 def _rows(table: pa.Table, limit: int) -> list[list[Any]]:
+    if table.num_columns == 0:
+        return []
     return [[json_value(v) for v in row.values()] for row in table.slice(0, limit).to_pylist()]
 
 
@@ -83,7 +85,8 @@ def _read(root: Path, entries: list[FileEntry], columns: list[str], limit: int) 
             break
         data = pq.read_table(root / entry.path)
         for column, value in entry.partition_values.items():
-            data = data.append_column(column, pa.array([value] * data.num_rows, pa.string()))
+            if column not in data.column_names:  # writers may leave partition values out of the file
+                data = data.append_column(column, pa.array([value] * data.num_rows, pa.string()))
         data = data.select([c for c in columns if c in data.column_names])
         pieces.append(data.cast(pa.schema([pa.field(f.name, pa.string() if pa.types.is_dictionary(f.type) else
                                                     f.type) for f in data.schema])))
