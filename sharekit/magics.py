@@ -53,7 +53,8 @@ def _key_value(text: str) -> tuple[str, str]:
 
 def _recipient_parser() -> _Parser:
     parser = _Parser(prog="%recipient", add_help=True,
-                     description="Recipient commands: list, show, create, update, rotate, grant, revoke, delete, activation")
+                     description="Recipient commands: list, show, create, update, rotate, grant, revoke, delete, "
+                                 "activation, preview")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="all recipients with activation state, token expiry and shares")
     for name, text in (("show", "one recipient in detail"), ("activation", "the activation link")):
@@ -76,6 +77,10 @@ def _recipient_parser() -> _Parser:
         p = sub.add_parser(verb, help=f"{verb} SELECT on a share")
         p.add_argument("name")
         p.add_argument("share")
+    preview = sub.add_parser("preview", help="what the recipient would receive from a share (embedded server)")
+    preview.add_argument("name")
+    preview.add_argument("share")
+    preview.add_argument("--limit", type=int, default=10, help="sample rows per object (default 10)")
     delete = sub.add_parser("delete", help="delete a recipient (asks unless --yes)")
     delete.add_argument("name")
     delete.add_argument("--yes", action="store_true")
@@ -150,6 +155,7 @@ class ShareMagics(Magics, Configurable):  # type: ignore[misc]
     @magic_arguments()
     @argument("--dry-run", action="store_true", help="show the plan without changing anything")
     @argument("--prune", action="store_true", help="also delete shares and recipients the cell does not mention")
+    @argument("--strict", action="store_true", help="refuse to apply when an added table looks like personal data")
     @argument("-o", "--output", help="store the result in this variable instead of displaying it")
     @no_var_expand
     @cell_magic("share")
@@ -168,6 +174,7 @@ class ShareMagics(Magics, Configurable):  # type: ignore[misc]
         try:
             result = self._call("reading the workspace", lambda: apply(
                 workspace, document, prune=args.prune, dry_run=args.dry_run, check_tables=self.check_tables,
+                strict=args.strict,
                 progress=None if self.progress else False, progress_min=self.progress_threshold))
         except ConfigError as err:
             self._fail(err, errors.usage_error(format_config_error(err), errors.CONFIG_INVALID))
@@ -185,9 +192,9 @@ class ShareMagics(Magics, Configurable):  # type: ignore[misc]
 
     # --- %recipient -------------------------------------------------------------------------------------
     @line_magic("recipient")
-    def recipient(self, line: str) -> ResultTable | None:
+    def recipient(self, line: str) -> Any:
         """%recipient list | show NAME | create NAME [..] | update NAME [..] | rotate NAME | grant NAME SHARE |
-        revoke NAME SHARE | delete NAME [--yes] | activation NAME"""
+        revoke NAME SHARE | delete NAME [--yes] | activation NAME | preview NAME SHARE [--limit N]"""
         try:
             args = _recipient_parser().parse_args(_split(line))
         except _HelpShown:
@@ -331,9 +338,22 @@ def _activation(magics: ShareMagics, workspace: Any, args: argparse.Namespace) -
     return message(f"activation link for {args.name}", links={args.name: link})
 
 
-RECIPIENT_COMMANDS: dict[str, Callable[[ShareMagics, Any, argparse.Namespace], ResultTable]] = {
+def _preview(magics: ShareMagics, workspace: Any, args: argparse.Namespace) -> Any:
+    from sharekit import sharing
+    from sharekit.preview import PreviewUnavailable
+
+    if not 0 <= args.limit <= 1000:
+        raise errors.usage_error("--limit must be between 0 and 1000")
+    try:
+        return magics._call(f"preview of {args.share} for {args.name}",
+                            lambda: sharing.preview_as(workspace, args.name, args.share, limit=args.limit))
+    except PreviewUnavailable as err:
+        magics._fail(err, errors.usage_error(str(err), errors.WORKSPACE_ERROR))
+
+
+RECIPIENT_COMMANDS: dict[str, Callable[[ShareMagics, Any, argparse.Namespace], Any]] = {
     "list": _list, "show": _show, "create": _create, "update": _update, "rotate": _rotate, "grant": _grant,
-    "revoke": _grant, "delete": _delete, "activation": _activation,
+    "revoke": _grant, "delete": _delete, "activation": _activation, "preview": _preview,
 }
 
 

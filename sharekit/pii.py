@@ -46,7 +46,7 @@ _NAME_RULES: tuple[tuple[str, frozenset[str], tuple[tuple[str, str], ...]], ...]
 )
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-_PHONE = re.compile(r"^\+?[\d][\d\s().-]{5,20}\d$")
+_PHONE = re.compile(r"^\+?[\d(][\d\s().-]{5,20}\d$")
 _DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _SSN = re.compile(r"^(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}$")
 _CARD = re.compile(r"^[\d][\d -]{11,22}[\d]$")

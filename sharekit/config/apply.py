@@ -165,11 +165,13 @@ def activation_url(info: Any) -> str | None:
 
 def apply(target: Workspace | WorkspaceClient, document: Document, *, prune: bool = False, dry_run: bool = False,
           progress: bool | None = None, progress_min: int = PROGRESS_MIN_STEPS, check_tables: bool = True,
-          warehouse_id: str | None = None) -> ApplyResult:
-    """Plan and apply ``document``. Raises ConfigError (nothing applied) when it cannot be planned."""
+          warehouse_id: str | None = None, pii: bool = True, strict: bool = False) -> ApplyResult:
+    """Plan and apply ``document``. Raises ConfigError (nothing applied) when it cannot be planned, or with
+    ``strict`` when an added table or view looks like personal data (``pii``: run that check at all)."""
     client, _ = _client(target)
     started = time.perf_counter()
-    plan = make_plan(client, document, prune=prune, check_tables=check_tables)
+    plan = make_plan(client, document, prune=prune, check_tables=check_tables,
+                     pii=target if (pii or strict) and check_tables else None, strict=strict)
     if dry_run:
         return ApplyResult(plan, reads=plan.reads, dry_run=True, seconds=time.perf_counter() - started)
     result = apply_plan(target, plan, progress=progress, progress_min=progress_min, warehouse_id=warehouse_id)

@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     plan = subparsers.add_parser("plan", help="show what applying FILE would change (exit 0 none, 2 pending, 1 error)")
     plan.add_argument("file")
     plan.add_argument("--prune", action="store_true", help="include deleting shares/recipients FILE does not mention")
+    plan.add_argument("--strict", action="store_true", help="refuse (exit 1) when an added table looks like PII")
     _add_connection(plan)
     plan.set_defaults(func=_guarded(_plan))
 
@@ -36,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     apply.add_argument("file")
     apply.add_argument("--prune", action="store_true", help="delete shares and recipients FILE does not mention")
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)")
+    apply.add_argument("--strict", action="store_true", help="refuse when an added table looks like personal data")
     _add_connection(apply)
     apply.set_defaults(func=_guarded(_apply))
 
@@ -99,7 +101,7 @@ def _plan(args: argparse.Namespace) -> int:
     document = load(args.file)
 
     def body(workspace: Workspace) -> int:
-        result = apply(workspace, document, prune=args.prune, dry_run=True)
+        result = apply(workspace, document, prune=args.prune, dry_run=True, strict=args.strict)
         print(repr(ShareResult(result)))
         return EXIT_CHANGES if result.plan.has_changes else EXIT_OK
 
@@ -121,7 +123,7 @@ def _apply(args: argparse.Namespace) -> int:
     document = load(args.file)
 
     def body(workspace: Workspace) -> int:
-        planned = apply(workspace, document, prune=args.prune, dry_run=True)
+        planned = apply(workspace, document, prune=args.prune, dry_run=True, strict=args.strict)
         if not planned.plan.has_changes:
             print(f"no changes: the workspace matches the document ({planned.reads} reads, 0 writes)")
             return EXIT_OK

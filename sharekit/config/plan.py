@@ -71,6 +71,7 @@ class Plan:
     reads: int = 0  # read calls made to build the plan
     prune: bool = False
     source: str = "<config>"
+    warnings: list[str] = field(default_factory=list)  # PII found in objects the plan adds
 
     @property
     def has_changes(self) -> bool:
@@ -100,8 +101,12 @@ def _object_detail(state: ObjectState, changed: list[str] | None = None) -> str:
 
 
 class _Planner:
-    def __init__(self, client: WorkspaceClient, document: Document, prune: bool, check_tables: bool) -> None:
+    def __init__(self, client: WorkspaceClient, document: Document, prune: bool, check_tables: bool,
+                 pii: Any = None, strict: bool = False) -> None:
         self.client = client
+        self.pii = pii  # the workspace to sample for the PII check (None: no check)
+        self.strict = strict
+        self.added: list[tuple[tuple[str | int, ...], str, str]] = []  # (document path, share, object) added
         self.document = document
         self.config = document.config
         self.prune = prune
@@ -183,6 +188,8 @@ class _Planner:
                 if not self.table_exists(desired):
                     self.issues.append(self.document.issue(("shares", index, "tables", o_index),
                                                            f"{desired.type.lower()} {desired.name} does not exist"))
+                elif desired.type != "SCHEMA":
+                    self.added.append((("shares", index, "tables", o_index), spec.name, desired.name))
                 adds.append((Action("add", "object", spec.name, desired.name, _object_detail(desired)),
                              Update(action=Kind.ADD, data_object=desired.to_sdk())))
                 continue
@@ -285,6 +292,27 @@ class _Planner:
             actions += [Action("revoke", "permission", share, r, "SELECT") for r in revoke]
             self.step("shares", "update_permissions", {"name": share, "changes": changes}, actions)
 
+    def pii_check(self) -> None:
+        """Warn about personal data in the objects the plan adds (names and sampled values); strict refuses."""
+        if self.pii is None or not self.added:
+            return
+        from sharekit.preview import pii_report
+
+        reports: dict[str, Any] = {}
+        for path, share, name in self.added:
+            if name not in reports:
+                try:
+                    reports[name] = pii_report(self.pii, name)
+                except OSError:  # e.g. a view created by this plan does not exist yet
+                    reports[name] = None
+            report = reports[name]
+            if report is None or not report.findings:
+                continue
+            text = f"share {share} adds {name}, which looks like personal data: " + "; ".join(map(str, report.findings))
+            self.plan.warnings.append(text)
+            if self.strict:
+                self.issues.append(self.document.issue(path, f"refused by --strict: {text}"))
+
     def pruned(self) -> None:
         if not self.prune:
             return
@@ -302,12 +330,17 @@ class _Planner:
             self.recipients()
             self.grants()
             self.pruned()
+            self.pii_check()
         self.plan.reads = calls.reads
         if self.issues:
             raise ConfigError(self.issues, self.document.source)
         return self.plan
 
 
-def make_plan(client: WorkspaceClient, document: Document, *, prune: bool = False, check_tables: bool = True) -> Plan:
-    """Read the workspace and diff; raises ConfigError (naming lines) when the document cannot be applied."""
-    return _Planner(client, document, prune, check_tables).build()
+def make_plan(client: WorkspaceClient, document: Document, *, prune: bool = False, check_tables: bool = True,
+              pii: Any = None, strict: bool = False) -> Plan:
+    """Read the workspace and diff; raises ConfigError (naming lines) when the document cannot be applied.
+
+    ``pii``: the workspace (or client) whose added objects get the PII check (warnings in ``plan.warnings``);
+    with ``strict`` a finding is a ConfigError instead, so nothing is applied."""
+    return _Planner(client, document, prune, check_tables, pii, strict).build()

@@ -2,6 +2,13 @@
 
 It builds a small document and runs it through the same plan/apply engine, so calling it again changes
 nothing, and calling it with a different table list makes the share hold exactly those tables.
+
+``row_filter`` makes one table safe for many tenants: ``{"tenant_id": "tenant"}`` means "rows whose ``tenant_id``
+equals the recipient's ``tenant`` property". When every filtered column is a partition column of the table, the
+table is shared with a recipient-property partition spec; otherwise a view
+``<catalog>.<schema>.<table>_by_recipient`` (``WHERE column = current_recipient('key')``, the same for every
+tenant) is created and shared under the table's own name. The recipient gets the property (default: the tenant
+name) unless ``properties`` sets it.
 """
 
 from __future__ import annotations
@@ -17,34 +24,102 @@ if TYPE_CHECKING:
 
     from sharekit.connect import Workspace
 
+VIEW_SUFFIX = "_by_recipient"
+
+
+def _filters(row_filter: str | Mapping[str, str] | None) -> dict[str, str]:
+    """``"tenant_id"`` → ``{"tenant_id": "tenant_id"}``; a mapping is column → recipient property key."""
+    if row_filter is None:
+        return {}
+    if isinstance(row_filter, str):
+        return {row_filter: row_filter}
+    return {str(column): str(key) for column, key in row_filter.items()}
+
+
+def filter_view(table: str, filters: Mapping[str, str]) -> tuple[str, str]:
+    """(view name, query) of the row-filter view over ``table``; identifiers quoted, keys as string literals."""
+    from sharekit.config.model import check_name
+    from sharekit.config.sqltext import quote_identifier
+
+    for column, key in filters.items():
+        check_name(column, "row_filter column")
+        check_name(key, "recipient property key")
+    where = " AND ".join(f"{quote_identifier(column)} = current_recipient('{key}')"
+                         for column, key in sorted(filters.items()))
+    return f"{table}{VIEW_SUFFIX}", f"SELECT * FROM {quote_identifier(table)} WHERE {where}"
+
 
 def tenant_document(tenant: str, tables: Iterable[str | Mapping[str, Any]], *, email: str | None = None,
                     properties: Mapping[str, str] | None = None, share: str | None = None,
-                    recipient: str | None = None, comment: str | None = None) -> dict[str, Any]:
+                    recipient: str | None = None, comment: str | None = None,
+                    row_filter: str | Mapping[str, str] | None = None,
+                    partition_columns: Mapping[str, Iterable[str]] | None = None) -> dict[str, Any]:
     share_name = share or f"{tenant}_share"
     recipient_name = recipient or tenant
+    filters = _filters(row_filter)
     recipient_entry: dict[str, Any] = {"name": recipient_name, "authentication_type": "TOKEN"}
     if comment is not None:
         recipient_entry["comment"] = comment
     if email is not None:
         recipient_entry["email"] = email
-    if properties:
-        recipient_entry["properties"] = dict(properties)
-    share_entry: dict[str, Any] = {"name": share_name, "tables": [t if isinstance(t, str) else dict(t) for t in tables]}
+    props = {key: tenant for key in filters.values()}
+    props.update(properties or {})
+    if props:
+        recipient_entry["properties"] = props
+    objects: list[Any] = []
+    views: list[dict[str, str]] = []
+    for entry in tables:
+        obj = {"name": entry} if isinstance(entry, str) else dict(entry)
+        if filters:
+            name = str(obj["name"]).lower()
+            partitioned = {c.lower() for c in (partition_columns or {}).get(name, ())}
+            if all(column.lower() in partitioned for column in filters):
+                obj["partitions"] = [{column: {"recipient_property": key} for column, key in filters.items()}]
+            else:
+                view, query = filter_view(name, filters)
+                views.append({"name": view, "sql": query})
+                obj = {**obj, "name": view, "type": "VIEW", "shared_as": obj.get("shared_as") or
+                       ".".join(name.split(".")[-2:])}
+        objects.append(obj)
+    share_entry: dict[str, Any] = {"name": share_name, "tables": objects}
     if comment is not None:
         share_entry["comment"] = comment
-    return {"shares": [share_entry], "recipients": [recipient_entry],
-            "grants": [{"share": share_name, "recipient": recipient_name, "permissions": ["SELECT"]}]}
+    document: dict[str, Any] = {"shares": [share_entry], "recipients": [recipient_entry],
+                                "grants": [{"share": share_name, "recipient": recipient_name,
+                                            "permissions": ["SELECT"]}]}
+    if views:
+        document["views"] = views
+    return document
+
+
+def _partition_columns(target: Workspace | WorkspaceClient, tables: list[str | Mapping[str, Any]]) -> dict[str, list[str]]:
+    from databricks.sdk.errors import NotFound
+
+    client = getattr(target, "client", None) or target
+    found: dict[str, list[str]] = {}
+    for entry in tables:
+        name = str(entry if isinstance(entry, str) else entry["name"]).lower()
+        try:
+            info = client.tables.get(name)  # type: ignore[union-attr]
+        except NotFound:
+            continue  # the plan reports the missing table
+        columns = [c for c in info.columns or [] if c.partition_index is not None]
+        found[name] = [c.name or "" for c in sorted(columns, key=lambda c: c.partition_index or 0)]
+    return found
 
 
 def setup_tenant(target: Workspace | WorkspaceClient, tenant: str, tables: Iterable[str | Mapping[str, Any]], *,
                  email: str | None = None, properties: Mapping[str, str] | None = None, share: str | None = None,
                  recipient: str | None = None, comment: str | None = None,
-                 dry_run: bool = False) -> ApplyResult:
+                 row_filter: str | Mapping[str, str] | None = None, dry_run: bool = False,
+                 strict: bool = False) -> ApplyResult:
     """Share ``tables`` with ``tenant`` (share ``<tenant>_share``, recipient ``<tenant>``, SELECT grant).
 
-    Raises ConfigError for bad names or missing tables (nothing applied). The result carries the activation
-    link when the recipient is new."""
-    data = tenant_document(tenant, tables, email=email, properties=properties, share=share,
-                           recipient=recipient, comment=comment)
-    return apply(target, validate(data, source=f"tenant {tenant}"), dry_run=dry_run)
+    ``row_filter`` (column, or column → property key): each table shows only the tenant's rows, by partition spec
+    or by a ``current_recipient`` view, whichever fits the table. Raises ConfigError for bad names or missing
+    tables (nothing applied). The result carries the activation link when the recipient is new."""
+    listed = list(tables)
+    columns = _partition_columns(target, listed) if row_filter else None
+    data = tenant_document(tenant, listed, email=email, properties=properties, share=share, recipient=recipient,
+                           comment=comment, row_filter=row_filter, partition_columns=columns)
+    return apply(target, validate(data, source=f"tenant {tenant}"), dry_run=dry_run, strict=strict)
