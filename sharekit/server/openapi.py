@@ -65,8 +65,8 @@ def build_document(routes: Iterable[BaseRoute], server_url: str | None = None) -
     paths: dict[str, dict[str, Any]] = {}
     for method, path in declared_operations(routes):
         described = OPERATIONS.get((method, path))
-        operation = dict(described) if described else {"operationId": f"{method.lower()}{path}",
-                                                       "x-undocumented": True, "security": []}
+        undocumented = {"operationId": f"{method.lower()}{path}", "x-undocumented": True, "security": []}
+        operation: dict[str, Any] = dict(described) if described else undocumented
         parameters = _path_parameters(path) + list(operation.get("parameters", []))
         if parameters:
             operation["parameters"] = parameters

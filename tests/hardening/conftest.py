@@ -61,13 +61,10 @@ class ServerProcess:
         return (self.home / "admin.token").read_text().strip()
 
     def start(self) -> ServerProcess:
-        log = open(self.home / "server.log", "ab")
-        try:
+        with open(self.home / "server.log", "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "sharekit", "serve", "--home", str(self.home), "--port", str(self.port)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        finally:
-            log.close()
         self.starts += 1
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

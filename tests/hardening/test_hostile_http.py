@@ -64,11 +64,11 @@ class Bystander:
                 self.errors.append(repr(err))
             self.latencies.append(time.perf_counter() - started)
 
-    def __enter__(self) -> Bystander:
+    def __enter__(self) -> Bystander:  # noqa: PYI034 (a final class; Self needs typing_extensions on 3.10)
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=60)
         assert self.errors == [], self.errors[:5]
@@ -92,7 +92,7 @@ def raw_request(url: str, payload: bytes, timeout: float = 10.0) -> bytes:
         while True:
             try:
                 chunk = sock.recv(65536)
-            except (socket.timeout, ConnectionResetError):  # the server may drop a garbage connection at once
+            except (TimeoutError, ConnectionResetError):  # the server may drop a garbage connection at once
                 break
             if not chunk:
                 break

@@ -22,7 +22,15 @@ import requests
 
 from sharekit.config.apply import apply
 from sharekit.config.loader import loads
-from tests.hardening.conftest import Reader, ServerProcess, audit_events, make_reader, make_share, ndjson, stress
+from tests.hardening.conftest import (
+    Reader,
+    ServerProcess,
+    audit_events,
+    make_reader,
+    make_share,
+    ndjson,
+    stress,
+)
 
 pytestmark = pytest.mark.load
 

@@ -135,9 +135,9 @@ def notebook_outputs(ws: Workspace, recipient: str, share: str) -> list[str]:
     try:
         shell.run_line_magic("load_ext", "sharekit")
         results: list[Any] = [
-            shell.run_cell_magic("share", "", f"shares:\n  - name: nb_share\n    tables: [main.sales.orders]\n"
-                                              f"recipients:\n  - name: nb_reader\n"
-                                              f"grants:\n  - {{share: nb_share, recipient: nb_reader}}\n"),
+            shell.run_cell_magic("share", "", "shares:\n  - name: nb_share\n    tables: [main.sales.orders]\n"
+                                              "recipients:\n  - name: nb_reader\n"
+                                              "grants:\n  - {share: nb_share, recipient: nb_reader}\n"),
             shell.run_line_magic("recipient", "list"),
             shell.run_line_magic("recipient", f"show {recipient}"),
             shell.run_line_magic("recipient", "rotate nb_reader"),
