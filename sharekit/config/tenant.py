@@ -69,7 +69,7 @@ def tenant_document(tenant: str, tables: Iterable[str | Mapping[str, Any]], *, e
     objects: list[Any] = []
     views: list[dict[str, str]] = []
     for entry in tables:
-        obj = {"name": entry} if isinstance(entry, str) else dict(entry)
+        obj: dict[str, Any] = {"name": entry} if isinstance(entry, str) else dict(entry)
         if filters:
             name = str(obj["name"]).lower()
             partitioned = {c.lower() for c in (partition_columns or {}).get(name, ())}

@@ -112,7 +112,7 @@ def parse_create(statement: str, tree: Any) -> CreateView:
 def _query_text(statement: str) -> str:
     """The text after the first top-level ``AS`` of ``CREATE VIEW name ... AS <query>``."""
     import sqlglot
-    from sqlglot.tokens import TokenType
+    from sqlglot import TokenType
 
     depth = 0
     for token in sqlglot.Dialect.get_or_raise("databricks").tokenize(statement):
