@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 FUNCTION = "current_recipient"
 VIEWS_DIR = "views"
 DATA_FILE = "part-00000.parquet"
+KEEP_STATES = 32  # materialisations kept per view (recipient property values x source versions)
 BLOCKED_FUNCTION = re.compile(r"^(read_|parquet_|glob|sniff_|query|iceberg_|delta_scan|sqlite_|postgres_|mysql_|"
                               r"httpfs|load|install|getenv|current_setting|duckdb_|pragma_|system)", re.IGNORECASE)
 _locks: dict[str, threading.Lock] = {}
@@ -384,6 +385,7 @@ def materialise(state: ServerState, entry: TableEntry, properties: Mapping[str, 
     with _lock(str(folder)):
         if not index.exists():
             _write(folder, index, run(analysis, versions, values))
+            _prune(root, keep=folder)
     info = json.loads(index.read_text())
     files: tuple[FileEntry, ...] = ()
     if info["rows"]:
@@ -395,6 +397,19 @@ def materialise(state: ServerState, entry: TableEntry, properties: Mapping[str, 
                 "partitionColumns": [], "configuration": {}, "createdTime": info["created"]}
     protocol = {"minReaderVersion": 1, "minWriterVersion": 2}
     return Snapshot(str(root), sum(versions.values()), info["created"], protocol, metadata, files)
+
+
+def _prune(root: Path, keep: Path) -> None:
+    """Drop materialisations beyond the newest ``KEEP_STATES`` of a view, but never one younger than a signed URL's
+    life (a recipient may still be downloading it)."""
+    import shutil
+
+    states = sorted((p for p in root.iterdir() if p.is_dir() and p != keep), key=lambda p: p.stat().st_mtime,
+                    reverse=True)
+    cutoff = time.time() - signing.DEFAULT_TTL_S
+    for old in states[KEEP_STATES - 1:]:
+        if old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _write(folder: Path, index: Path, rows: pa.Table) -> None:

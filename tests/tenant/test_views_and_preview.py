@@ -120,3 +120,26 @@ def test_preview_of_an_ungranted_recipient_and_on_databricks(tws: Workspace, pro
     databricks = Workspace(tws.client, "databricks", tws.host)
     with pytest.raises(PreviewUnavailable, match="embedded sharing server"):
         sharing.preview_as(databricks, name, share)
+
+
+def test_old_materialisations_are_pruned_but_not_recent_ones(tmp_path: object) -> None:
+    import os
+    import time
+    from pathlib import Path
+
+    from sharekit.server import views
+
+    root = Path(str(tmp_path)) / "view"
+    old = time.time() - 2 * 3600
+    for i in range(40):
+        folder = root / f"state{i:02d}"
+        folder.mkdir(parents=True)
+        os.utime(folder, (old + i, old + i))
+    fresh = root / "fresh"
+    fresh.mkdir()
+    keep = root / "new"
+    keep.mkdir()
+    views._prune(root, keep=keep)
+    left = sorted(p.name for p in root.iterdir())
+    assert "new" in left and "fresh" in left and "state39" in left and "state00" not in left
+    assert len(left) == views.KEEP_STATES  # the new one plus the newest others (the fresh one among them)
