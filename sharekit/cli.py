@@ -26,7 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from sharekit.demo.walkthrough import run_walkthrough
 
-    return run_walkthrough(Path(args.home) if args.home else None)
+    return run_walkthrough(Path(args.home) if args.home else None, prepare_only=args.prepare_only)
 
 
 def _register_table(args: argparse.Namespace) -> int:
@@ -61,7 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
 
     demo = sub.add_parser("demo", help="a headless end-to-end run: share, recipient, read, usage")
-    demo.add_argument("--home", default=None, help="state folder (default: a fresh temporary folder)")
+    demo.add_argument("--home", default=None, help="state folder (default: a fresh temporary folder; with "
+                      "--prepare-only: $SHAREKIT_HOME or ~/.sharekit)")
+    demo.add_argument("--prepare-only", action="store_true",
+                      help="only write the demo tables and a generated audit history into the home (make lab, Binder)")
     demo.set_defaults(func=_demo)
 
     register = sub.add_parser("register-table", help="serve an existing Delta table folder under a catalog.schema.table name")

@@ -42,9 +42,8 @@ def _kernel_manager(tmp_path: Path) -> Any:
 
 def execute(path: Path, tmp_path: Path) -> tuple[Any, float]:
     import nbformat
-    from nbclient import NotebookClient
-
     from jupyter_core.utils import run_sync
+    from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
     km = _kernel_manager(tmp_path)
