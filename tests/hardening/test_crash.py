@@ -115,6 +115,7 @@ def test_kill_during_a_large_apply(server: ServerProcess) -> None:
     crash_and_restart(server, lambda: acks.count() >= count + count // 2)  # mid-way through the share updates
     worker.join(timeout=120)
     assert results, "the apply returned (done, or failed with a report)"
+    assert server.starts == 2  # the server really died mid-apply (the crash point is below the 4 x count writes)
 
     catalog_is_clean(server.home)
     check = server.client()

@@ -145,8 +145,14 @@ class Recipient:
                 self.tally.errors.append(f"{self.reader.name} step {index}: {type(err).__name__}: {err}")
 
 
+WORKER_POOL = 40  # anyio's default worker-thread limit; each worker keeps one SQLite connection (db + wal fds)
+
+
 def sample(proc: psutil.Process) -> tuple[int, int]:
-    return proc.num_fds(), proc.memory_info().rss
+    """(descriptors other than the pooled workers' SQLite connections, resident memory)."""
+    catalog = sum(1 for f in proc.open_files() if f.path.endswith(("catalog.db", "catalog.db-wal")))
+    assert catalog <= 2 * WORKER_POOL + 4, f"{catalog} catalog descriptors: connections are not pooled"
+    return proc.num_fds() - catalog, proc.memory_info().rss
 
 
 def test_sixteen_recipients_under_config_changes(server: ServerProcess) -> None:
@@ -179,6 +185,12 @@ def test_sixteen_recipients_under_config_changes(server: ServerProcess) -> None:
         t.join(timeout=300)
     proc = psutil.Process(server.pid)
     fds_before, rss_before = sample(proc)
+    alone = clients[4]  # baseline: one recipient alone, no provider, same request mix
+    mark, solo_started = len(alone.tally.latencies), time.perf_counter()
+    alone.run(REQUESTS // 2, warm)
+    solo_elapsed = time.perf_counter() - solo_started
+    solo = sorted(alone.tally.latencies[mark:])
+    alone.tally.latencies, alone.tally.kinds = alone.tally.latencies[:mark], Counter()
 
     provider_ids: list[str] = []
     applies: list[bool] = []
@@ -235,7 +247,9 @@ def test_sixteen_recipients_under_config_changes(server: ServerProcess) -> None:
     print(f"\nload: {READERS} recipients x {REQUESTS} requests in {elapsed:.1f} s = {len(timed) / elapsed:.0f} req/s; "
           f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms; {len(applies)} config applies; "
           f"{refusals} provoked refusals; fds {fds_before}->{max(f for f, _ in samples)}->{fds_after}; "
-          f"rss {rss_before / 2**20:.0f}->{rss_after / 2**20:.0f} MiB")
+          f"rss {rss_before / 2**20:.0f}->{rss_after / 2**20:.0f} MiB; baseline, one recipient alone: "
+          f"{len(solo) / solo_elapsed:.0f} req/s, p50 {statistics.median(solo) * 1000:.1f} ms, "
+          f"p99 {solo[int(len(solo) * 0.99)] * 1000:.1f} ms")
     assert applies and all(applies)
     assert refusals > 0  # the flipping really happened under the readers
 
@@ -253,10 +267,13 @@ def test_sixteen_recipients_under_config_changes(server: ServerProcess) -> None:
     assert provider_ids and all(by_id.get(i) == 1 for i in provider_ids), "each provider call has one event"
 
     # Flat, not merely bounded: the second half of the run opens no more descriptors and takes no more memory
-    # than the first half did (worker threads, each with its SQLite connection, are pooled and reused).
-    half = len(samples) // 2
-    first_fds, last_fds = max(f for f, _ in samples[:half]), max(f for f, _ in samples[half:])
+    # than the first half did. The workers' SQLite connections grow with the thread pool up to its limit (checked
+    # in ``sample``) and are left out here.
+    half = len(samples) // 2  # descriptors: medians (files being served come and go); memory: peaks
+    assert half >= 5
+    first_fds, last_fds = statistics.median(f for f, _ in samples[:half]), statistics.median(f for f, _ in samples[half:])
     first_rss, last_rss = max(m for _, m in samples[:half]), max(m for _, m in samples[half:])
     assert last_fds <= first_fds + 4, f"file descriptors grew: {first_fds} -> {last_fds}"
     assert last_rss <= first_rss + 16 * 2**20, f"memory grew: {first_rss} -> {last_rss}"
-    assert fds_after - fds_before <= 24 and rss_after - rss_before < 64 * 2**20
+    assert fds_after - fds_before <= 8 and rss_after - rss_before < 64 * 2**20
+    assert proc.num_threads() <= WORKER_POOL + 24
