@@ -4,8 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export SHAREKIT_HOME ?= $(CURDIR)/.sharekit-home
+ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
-.PHONY: lab demo test test-fast bench stress browser-deps clean
+.PHONY: lab demo test test-fast test-notebooks test-binder notebooks bench stress browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,15 +28,31 @@ browser-deps:
 ## JupyterLab on the tutorial notebooks, against the embedded server.
 lab: $(VENV)/.installed-dev
 	$(BIN)/sharekit demo --prepare-only --home "$(SHAREKIT_HOME)"
-	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --no-browser
+	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --no-browser $(ALLOW_ROOT)
 
 ## A headless end-to-end run in the terminal.
 demo: $(VENV)/.installed-dev
 	$(BIN)/sharekit demo
 
-## The whole suite: unit, integration (real server, SDK, delta-sharing client), Spark, browser, notebooks.
+## The whole suite: unit, integration (real server, SDK, delta-sharing client), Spark, browser, notebooks
+## (tests/test_notebooks.py runs each tutorial with nbclient), then the tutorials' stored outputs under strict
+## nbval, then the Binder environment built from binder/requirements.txt alone.
 test: $(VENV)/.installed-dev browser-deps
 	$(BIN)/python -m pytest -p no:cacheprovider tests
+	$(MAKE) --no-print-directory test-notebooks
+	$(MAKE) --no-print-directory test-binder
+
+## The tutorials' stored outputs, compared cell by cell (ports, times, paths and tokens sanitized).
+test-notebooks: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -p no:cacheprovider $(NBVAL) notebooks/
+
+## A fresh venv from binder/requirements.txt alone, binder/postBuild, and every tutorial on its kernel (no Docker).
+test-binder:
+	binder/check.sh $(PYTHON)
+
+## Re-run every tutorial in a fresh kernel and save its outputs (after changing a notebook or a repr).
+notebooks: $(VENV)/.installed-dev
+	SHAREKIT_SAVE_NOTEBOOKS=1 $(BIN)/python -m pytest -p no:cacheprovider tests/test_notebooks.py
 
 test-fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -p no:cacheprovider -m "not spark and not browser and not load and not crash and not hostile" tests
