@@ -1,24 +1,17 @@
 """Delta Sharing data plane benchmark: the real ``delta-sharing`` client through the embedded server, against a
 direct ``deltalake`` read of the same table, in one run, plus query latency on a 10,000-file partitioned table.
 
-    python bench/bench_protocol.py [--rows 1000000] [--runs 5] [--files 10000] [--server shipped|nodelay|both]
+    python bench/bench_protocol.py [--rows 1000000] [--runs 5] [--files 10000] [--queries 20]
 
 Goals (issue 3): client read <= 1.25x the direct read (median); 10,000-file query with a partition predicate
 < 100 ms. Trials are interleaved (direct, parquet, delta, default, direct, ...) so machine noise hits all alike.
-
-``--server nodelay`` runs ``sharekit serve`` with its listening socket created with ``IPPROTO_TCP``: asyncio only
-sets TCP_NODELAY on accepted sockets whose ``proto`` is IPPROTO_TCP, and a socket made with proto 0 leaves Nagle
-on, which costs ~40 ms (delayed ACK) on every keep-alive response sent in two writes (headers, body). The
-shipped server (``runtime.serve``) creates its socket with proto 0; ``both`` measures the difference.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -61,34 +54,6 @@ def many_files_table(path: Path, files: int) -> None:
         write_deltalake(str(path), data, partition_by=["bucket"], mode="append")
 
 
-def serve_nodelay(home: str) -> None:
-    """``sharekit serve`` whose listening socket says IPPROTO_TCP, so asyncio enables TCP_NODELAY per connection."""
-    plain = socket.socket
-
-    class TcpSocket(plain):  # type: ignore[misc,valid-type]
-        def __init__(self, family: int = -1, kind: int = -1, proto: int = -1, fileno: Any = None) -> None:
-            if fileno is None and kind == socket.SOCK_STREAM and proto in (-1, 0):
-                proto = socket.IPPROTO_TCP
-            super().__init__(family, kind, proto, fileno)
-
-    socket.socket = TcpSocket  # type: ignore[misc]
-    from sharekit.server.runtime import serve
-
-    serve(Path(home), port=0)
-
-
-def start_nodelay_server(home: Path) -> subprocess.Popen[bytes]:
-    with open(home / "server.log", "ab") as log:
-        process = subprocess.Popen([sys.executable, __file__, "--serve-nodelay", str(home)],
-                                   stdout=subprocess.DEVNULL, stderr=log)
-    deadline = time.monotonic() + 60
-    while not (home / "server.json").exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the benchmark server did not start; see server.log")
-        time.sleep(0.1)
-    return process
-
-
 def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
@@ -99,7 +64,7 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def measure(home: Path, tmp: Path, big: Path, args: argparse.Namespace, nodelay: bool) -> dict[str, Any]:
+def measure(home: Path, tmp: Path, big: Path, args: argparse.Namespace) -> dict[str, Any]:
     import delta_sharing
     import requests
     from databricks.sdk.service import sharing as S
@@ -108,11 +73,10 @@ def measure(home: Path, tmp: Path, big: Path, args: argparse.Namespace, nodelay:
     from sharekit.activation import activate
     from sharekit.connect import connect_local
 
-    process = start_nodelay_server(home) if nodelay else None
-    ws = connect_local(home)  # reuses the benchmark server when one runs
+    ws = connect_local(home)
+    label = "bench"
     try:
         client = ws.client
-        label = "nodelay" if nodelay else "shipped"
         client.shares.create(f"bench_{label}")
         client.shares.update(f"bench_{label}", updates=[
             S.SharedDataObjectUpdate(action=S.SharedDataObjectUpdateAction.ADD, data_object=S.SharedDataObject(
@@ -158,16 +122,13 @@ def measure(home: Path, tmp: Path, big: Path, args: argparse.Namespace, nodelay:
                 latency[name].append(timed(lambda body=body: session.post(query, json=body, timeout=120))[0])
     finally:
         ws.close()
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=30)
     return {"samples": samples, "latency": latency, "files": files_returned}
 
 
-def report(label: str, result: dict[str, Any], args: argparse.Namespace, size_mb: float) -> None:
+def report(result: dict[str, Any], args: argparse.Namespace, size_mb: float) -> None:
     samples, latency, files_returned = result["samples"], result["latency"], result["files"]
     direct = median_ms(samples["direct deltalake DeltaTable(path).to_pandas()"])
-    print(f"\n== server: {label} ==")
+    print()
     print(f"{args.rows:,} rows, {size_mb:.1f} MB: median of {args.runs} interleaved runs (after a warm-up)")
     print(f"{'method':52} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'vs direct':>10}")
     for name, values in samples.items():
@@ -188,17 +149,12 @@ def report(label: str, result: dict[str, Any], args: argparse.Namespace, size_mb
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--serve-nodelay":
-        serve_nodelay(sys.argv[2])
-        return
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=20)
-    parser.add_argument("--server", choices=("shipped", "nodelay", "both"), default="both")
     args = parser.parse_args()
-    modes = {"shipped": [False], "nodelay": [True], "both": [False, True]}[args.server]
 
     with tempfile.TemporaryDirectory(prefix="sharekit-bench-") as name:
         tmp = Path(name)
@@ -211,9 +167,8 @@ def main() -> None:
         size_mb = sum(f.stat().st_size for f in big.rglob("part-*.parquet")) / 1e6
         print(f"  big: {size_mb:.1f} MB in {len(list(big.rglob('part-*.parquet')))} files ({t_big:.1f} s); "
               f"many_files: {len(list(many.rglob('part-*.parquet'))):,} files ({t_many:.1f} s)")
-        results = {("nodelay" if mode else "shipped"): measure(home, tmp, big, args, mode) for mode in modes}
-    for label, result in results.items():
-        report(label, result, args, size_mb)
+        result = measure(home, tmp, big, args)
+    report(result, args, size_mb)
 
 
 if __name__ == "__main__":
