@@ -6,8 +6,10 @@ Area fixtures live in each area's own ``tests/<area>/conftest.py``.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 import pytest
 
@@ -32,6 +34,20 @@ def make_home(base: Path, demo_tables_template: Path | None) -> Path:
     return home
 
 
+@contextmanager
+def running_workspace(base: Path, demo_tables_template: Path | None,
+                      prepare: Callable[[Path], Any] | None = None) -> Iterator[Workspace]:
+    """A real server process on a fresh home under ``base`` (``prepare`` gets its tables folder first)."""
+    home = make_home(base, demo_tables_template)
+    if prepare is not None:
+        prepare(home / "tables")
+    workspace = connect_local(home)
+    try:
+        yield workspace
+    finally:
+        workspace.close()
+
+
 @pytest.fixture
 def home(tmp_path: Path, demo_tables_template: Path) -> Path:
     """A fresh server home with the demo tables in it."""
@@ -51,8 +67,5 @@ def ws(home: Path) -> Iterator[Workspace]:
 @pytest.fixture(scope="session")
 def shared_ws(tmp_path_factory: pytest.TempPathFactory, demo_tables_template: Path) -> Iterator[Workspace]:
     """One server for the whole session: for read-mostly tests that clean up what they create."""
-    workspace = connect_local(make_home(tmp_path_factory.mktemp("shared"), demo_tables_template))
-    try:
+    with running_workspace(tmp_path_factory.mktemp("shared"), demo_tables_template) as workspace:
         yield workspace
-    finally:
-        workspace.close()

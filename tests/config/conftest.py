@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sharekit.connect import Workspace, connect_local
+from sharekit.connect import Workspace
+from tests.conftest import running_workspace
 
 SAMPLE = """\
 shares:
@@ -86,11 +86,5 @@ def http(ws: Workspace) -> Iterator[HttpLog]:
 @pytest.fixture(scope="module")
 def module_ws(tmp_path_factory: pytest.TempPathFactory, demo_tables_template: Path) -> Iterator[Workspace]:
     """One server for a module whose tests reset what they change (property-based tests)."""
-    home = tmp_path_factory.mktemp("config-module") / "home"
-    home.mkdir()
-    shutil.copytree(demo_tables_template, home / "tables")
-    workspace = connect_local(home)
-    try:
+    with running_workspace(tmp_path_factory.mktemp("config-module"), demo_tables_template) as workspace:
         yield workspace
-    finally:
-        workspace.close()

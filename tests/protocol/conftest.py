@@ -20,18 +20,14 @@ import pytest
 from databricks.sdk.service import sharing as S
 
 from sharekit.activation import activate
-from sharekit.connect import Workspace, connect_local
+from sharekit.connect import Workspace
+from tests.conftest import running_workspace
 
 
 @pytest.fixture(scope="module")
 def pws(tmp_path_factory: pytest.TempPathFactory, demo_tables_template: Path) -> Iterator[Workspace]:
-    home = tmp_path_factory.mktemp("protocol") / "home"
-    shutil.copytree(demo_tables_template, home / "tables")
-    workspace = connect_local(home)
-    try:
+    with running_workspace(tmp_path_factory.mktemp("protocol"), demo_tables_template) as workspace:
         yield workspace
-    finally:
-        workspace.close()
 
 
 def unique(prefix: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,21 +12,17 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from sharekit.connect import Workspace, connect_local
+from sharekit.connect import Workspace
 from sharekit.server.app import create_app
 from sharekit.server.state import ServerState, build_state
+from tests.conftest import running_workspace
 
 
 @pytest.fixture(scope="module")
 def mws(tmp_path_factory: pytest.TempPathFactory, demo_tables_template: Path) -> Iterator[Workspace]:
     """One real server process per test module (tests use unique names, so they do not collide)."""
-    home = tmp_path_factory.mktemp("mgmt") / "home"
-    shutil.copytree(demo_tables_template, home / "tables")
-    workspace = connect_local(home)
-    try:
+    with running_workspace(tmp_path_factory.mktemp("mgmt"), demo_tables_template) as workspace:
         yield workspace
-    finally:
-        workspace.close()
 
 
 @pytest.fixture

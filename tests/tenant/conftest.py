@@ -4,28 +4,23 @@ and ``sql`` to run statements through ``w.statement_execution``."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from databricks.sdk.service.sql import StatementResponse, StatementState
 
-from sharekit.connect import Workspace, connect_local
+from sharekit.connect import Workspace
 from sharekit.demo.tables import create_tenant_events
+from tests.conftest import running_workspace
 from tests.protocol.conftest import Provider
 
 
 @pytest.fixture(scope="module")
 def tws(tmp_path_factory: pytest.TempPathFactory, demo_tables_template: Path) -> Iterator[Workspace]:
-    home = tmp_path_factory.mktemp("tenant") / "home"
-    shutil.copytree(demo_tables_template, home / "tables")
-    create_tenant_events(home / "tables")
-    workspace = connect_local(home)
-    try:
+    with running_workspace(tmp_path_factory.mktemp("tenant"), demo_tables_template,
+                           prepare=create_tenant_events) as workspace:
         yield workspace
-    finally:
-        workspace.close()
 
 
 @pytest.fixture
