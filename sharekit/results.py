@@ -95,7 +95,7 @@ class ShareResult(ResultTable):
         level = "info" if (result.ok or result.dry_run) else "error"
         notes = []
         if result.dry_run and result.plan.has_changes:
-            notes.append("dry run: nothing was changed; run the cell without --dry-run to apply")
+            notes.append("dry run: nothing was changed (apply the same document to make these changes)")
         notes += [f"PII warning: {w} (review it; --strict refuses such plans)" for w in result.plan.warnings]
         if result.plan.warnings and level == "info":
             level = "warning"

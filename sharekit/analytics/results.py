@@ -18,9 +18,17 @@ log = logging.getLogger("sharekit.analytics")
 HTML_ROWS = 20
 
 
+def svg_image(svg: str, alt: str) -> str:
+    """An ``<img>`` tag carrying ``svg`` as a base64 data URI."""
+    import base64
+
+    data = base64.b64encode(svg.encode()).decode("ascii")
+    return f'<img class="sharekit-chart" alt="{html.escape(alt, quote=True)}" src="data:image/svg+xml;base64,{data}"/>'
+
+
 class AnalysisResult:
     """``.df`` (pandas), ``.chart()`` (an ``altair.Chart``), ``.to_sql()`` (the Databricks SQL that ran),
-    ``.note`` (why a result is empty, for instance). Displays as an escaped table plus the chart as inline SVG."""
+    ``.note`` (why a result is empty, for instance). Displays as an escaped table plus the chart as an SVG image."""
 
     def __init__(self, title: str, df: pd.DataFrame, query: Query | None, *, engine: str = "",
                  chart: Callable[[AnalysisResult], alt.Chart | alt.LayerChart] | None = None,
@@ -75,10 +83,13 @@ class AnalysisResult:
         return "".join(parts)
 
     def _svg(self) -> str:
+        """The chart as an SVG image in a data URI: an ``<img>`` survives the sanitiser of untrusted (reopened)
+        notebooks, where inline ``<svg>`` markup is stripped down to its text."""
         try:
             import vl_convert as vlc
 
-            return str(vlc.vegalite_to_svg(self.chart().to_json()))
+            svg = str(vlc.vegalite_to_svg(self.chart().to_json()))
         except (ValueError, RuntimeError) as err:  # a chart must never break the table
             log.warning("could not render the chart of %s: %s", self.title, err)
             return ""
+        return svg_image(svg, self.title)

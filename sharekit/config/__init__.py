@@ -1,37 +1,18 @@
 """Configuration as code: a YAML document of shares, recipients, grants and views; plan, apply, export.
 
-Light on import: the engine modules load when first used.
+The names are imported eagerly: the functions ``apply`` and ``export`` share their names with their modules,
+and a lazy ``__getattr__`` would hand out the module once the submodule had been imported elsewhere. Nothing
+imports this package on ``%load_ext sharekit``, so start-up stays fast.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-_EXPORTS = {
-    "ApplyResult": "sharekit.config.apply",
-    "ConfigError": "sharekit.config.loader",
-    "Document": "sharekit.config.loader",
-    "Issue": "sharekit.config.loader",
-    "Plan": "sharekit.config.plan",
-    "ShareConfig": "sharekit.config.model",
-    "apply": "sharekit.config.apply",
-    "apply_plan": "sharekit.config.apply",
-    "export": "sharekit.config.export",
-    "load": "sharekit.config.loader",
-    "loads": "sharekit.config.loader",
-    "make_plan": "sharekit.config.plan",
-    "setup_tenant": "sharekit.config.tenant",
-    "validate": "sharekit.config.loader",
-}
+from sharekit.config.apply import ApplyResult, apply, apply_plan
+from sharekit.config.export import export
+from sharekit.config.loader import ConfigError, Document, Issue, load, loads, validate
+from sharekit.config.model import ShareConfig
+from sharekit.config.plan import Plan, make_plan
+from sharekit.config.tenant import setup_tenant
 
 __all__ = ["ApplyResult", "ConfigError", "Document", "Issue", "Plan", "ShareConfig", "apply", "apply_plan", "export",
            "load", "loads", "make_plan", "setup_tenant", "validate"]
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sharekit.config' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)

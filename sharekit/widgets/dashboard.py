@@ -1,5 +1,5 @@
 """UsageDashboard: date range, share and recipient filters, refresh; the usage chart and table, the most
-accessed tables, and anomalies highlighted. Charts are inline SVG (rendered by vl-convert in the kernel), so
+accessed tables, and anomalies highlighted. Charts are SVG images (rendered by vl-convert in the kernel), so
 they show offline in JupyterLab 4, Notebook 7, VS Code and Voila."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def result_html(result: Any) -> str:
-    """An analysis result as HTML (its table and inline-SVG chart); a note when it has no HTML form."""
+    """An analysis result as HTML (its table and SVG chart image); a note when it has no HTML form."""
     render = getattr(result, "_repr_html_", None)
     return render() if callable(render) else f"<pre>{html.escape(repr(result))}</pre>"
 

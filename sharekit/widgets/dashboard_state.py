@@ -3,7 +3,7 @@
 The analyses are ``sharekit.analytics``' (``UsageMonitor.usage``, ``SharingAnalytics.most_accessed_tables`` and
 ``.detect_anomalies``): the
 dashboard only chooses their arguments and lays out their results (each has ``.df``, ``.chart()`` and an
-``_repr_html_`` with the chart as inline SVG, so it renders offline).
+``_repr_html_`` with the chart as an SVG image, so it renders offline).
 """
 
 from __future__ import annotations

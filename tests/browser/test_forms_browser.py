@@ -84,8 +84,10 @@ def _drive(page: Any, artifacts: Path, widget_timeout_ms: int) -> None:
     access.locator(".sharekit-message:has-text('updated 1 share(s)')").wait_for(timeout=30_000)
     page.screenshot(path=str(artifacts / "forms_grant_applied.png"), full_page=True)
 
-    chart = page.locator(".sharekit-dashboard .sharekit-usage svg")
+    chart = page.locator(".sharekit-dashboard .sharekit-usage img.sharekit-chart")
     chart.first.wait_for(timeout=30_000)
+    drawn = chart.first.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert drawn, "the dashboard's chart image did not render"
     page.locator(".sharekit-dashboard .sharekit-message:has-text('anomal')").wait_for(timeout=30_000)
     page.locator(".sharekit-dashboard").scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "forms_dashboard.png"), full_page=True)
