@@ -6,9 +6,9 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-from sharekit.connect import Workspace, connect  # noqa: E402  (light: heavy imports happen inside)
+from sharekit.connect import Workspace, connect
 
-__all__ = sorted(["Workspace", "__version__", "connect", "load_ipython_extension"])
+__all__ = ["Workspace", "__version__", "connect", "load_ipython_extension"]
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import html
 import sys
+from typing import ClassVar
 
 
 class Status:
     """A one-line message; green for success, amber for warnings."""
 
-    COLOURS = {"info": "#1f6f43", "warning": "#8a5a00", "error": "#a4262c"}
+    COLOURS: ClassVar[dict[str, str]] = {"info": "#1f6f43", "warning": "#8a5a00", "error": "#a4262c"}
 
     def __init__(self, text: str, level: str = "info") -> None:
         self.text = text

@@ -10,9 +10,10 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from sharekit._display import show_status
 
@@ -56,10 +57,10 @@ class Workspace:
             process.kill()
             process.wait(timeout=5)
 
-    def __enter__(self) -> Workspace:
+    def __enter__(self) -> Workspace:  # noqa: PYI034 (Python 3.10 has no typing.Self)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -179,13 +180,10 @@ def _live_server_url(home: Path) -> str | None:
 
 
 def _start_server(home: Path) -> subprocess.Popen[bytes]:
-    log = open(home / "server.log", "ab")
     command = [sys.executable, "-m", "sharekit", "serve", "--home", str(home), "--port", "0"]
-    try:
+    with open(home / "server.log", "ab") as log:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)  # a kernel interrupt must not stop the shared server
-    finally:
-        log.close()
 
 
 def _wait_ready(home: Path, process: subprocess.Popen[bytes]) -> str:

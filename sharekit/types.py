@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, MutableMapping, Union
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
-JSON = Union[dict[str, Any], list[Any], str, int, float, bool, None]
+JSON = dict[str, Any] | list[Any] | str | int | float | bool | None
 JSONObject = dict[str, Any]
 
 Scope = MutableMapping[str, Any]

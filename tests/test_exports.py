@@ -38,6 +38,6 @@ def test_loading_the_extension_imports_no_heavy_library() -> None:
             "shell.run_line_magic('load_ext', 'sharekit')\n"
             "heavy = ('duckdb', 'deltalake', 'pyarrow', 'altair', 'pandas', 'pydantic', 'sharekit.config')\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith('sharekit.config')))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]", f"heavy imports on %load_ext: {done.stdout.strip()}"

@@ -131,11 +131,12 @@ class _Planner:
         for name in scope:
             live.shares.setdefault(name, live_reads.LiveShare(name, None, {}))
         if len(live.recipients) < len(scope):  # every principal is a recipient: read per recipient, fewer calls
-            for name in scope:
-                live.shares[name].grants = set()
+            holders: dict[str, set[str]] = {name: set() for name in scope}
             for recipient in live.recipients:
-                for share in live_reads.read_recipient_grants(client, recipient) & set(scope):
-                    live.shares[share].grants.add(recipient)  # type: ignore[union-attr]
+                for share_name in live_reads.read_recipient_grants(client, recipient) & holders.keys():
+                    holders[share_name].add(recipient)
+            for name, recipients in holders.items():
+                live.shares[name].grants = recipients
         else:
             for name in scope:
                 live.shares[name].grants = live_reads.read_grants(client, name)

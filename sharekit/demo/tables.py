@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REGIONS = ("EU", "US", "APAC", "LATAM")
 SEGMENTS = ("enterprise", "mid-market", "smb")

@@ -91,7 +91,7 @@ def read_manifest(audit_dir: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {"format": FORMAT, "segments": []}
     if not isinstance(data, dict) or not isinstance(data.get("segments"), list):
-        raise ValueError(f"{audit_dir / MANIFEST} is not an audit manifest")
+        raise ValueError(f"{audit_dir / MANIFEST} is not an audit manifest")  # noqa: TRY004 (bad file content)
     return data
 
 

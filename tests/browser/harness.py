@@ -13,10 +13,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 
@@ -66,8 +67,9 @@ def jupyter_lab(root: Path, config_dir: Path, env: dict[str, str] | None = None,
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     full_env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config_dir), "JUPYTER_RUNTIME_DIR": str(config_dir / "runtime"),
                 **(env or {})}
-    log = open(config_dir / "lab.log", "wb")
-    process = subprocess.Popen(command, env=full_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    with open(config_dir / "lab.log", "wb") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(command, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_for_status(url, process, config_dir / "lab.log")
@@ -79,7 +81,6 @@ def jupyter_lab(root: Path, config_dir: Path, env: dict[str, str] | None = None,
         except (httpx.HTTPError, subprocess.TimeoutExpired):
             process.terminate()
             process.wait(timeout=10)
-        log.close()
 
 
 def _wait_for_status(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:

@@ -12,12 +12,12 @@ from tests.browser.harness import chromium_page, jupyter_lab, run_all_cells
 pytestmark = pytest.mark.browser
 
 CELLS = [
-    "import ipywidgets as w\n"
-    "name = w.Text(description='Recipient')\n"
-    "button = w.Button(description='Add recipient')\n"
-    "out = w.Output()\n"
-    "button.on_click(lambda _: out.append_stdout(f'added {name.value}'))\n"
-    "w.VBox([name, button, out])",
+    ("import ipywidgets as w\n"
+     "name = w.Text(description='Recipient')\n"
+     "button = w.Button(description='Add recipient')\n"
+     "out = w.Output()\n"
+     "button.on_click(lambda _: out.append_stdout(f'added {name.value}'))\n"
+     "w.VBox([name, button, out])"),
 ]
 
 
