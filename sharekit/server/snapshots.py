@@ -27,6 +27,10 @@ from sharekit.server.predicates import FileFacts, file_facts
 
 SNAPSHOT_CACHE_SIZE = 64
 CHANGE_TYPE = "_change_type"
+# Table features whose files cannot be listed as they are: deletion vectors hide rows inside files (deltalake
+# reports the files without their vectors) and column mapping renames columns inside them. Serving such a table
+# would hand out deleted rows or wrong column names, so it is refused instead.
+UNSUPPORTED_READER_FEATURES = frozenset({"deletionVectors", "columnMapping"})
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,16 @@ def _raw_protocol(table: Any) -> dict[str, Any]:
     return raw
 
 
+def refuse_unsupported_features(protocol: dict[str, Any], metadata: dict[str, Any]) -> None:
+    features = set(protocol.get("readerFeatures") or ())
+    if metadata["configuration"].get("delta.columnMapping.mode", "none") != "none":
+        features.add("columnMapping")
+    unsupported = sorted(features & UNSUPPORTED_READER_FEATURES)
+    if unsupported:
+        raise BadRequest(f"the table uses {', '.join(unsupported)}, which this server cannot share yet",
+                         "UNSUPPORTED_OPERATION")
+
+
 def _raw_metadata(table: Any) -> dict[str, Any]:
     meta = table.metadata()
     return {
@@ -245,6 +259,7 @@ class SnapshotCache:
             protocol, metadata = _raw_protocol(table), _raw_metadata(table)
         except (DeltaError, OSError) as err:
             raise BadRequest(f"version {version} of the table cannot be read", "INVALID_PARAMETER_VALUE") from err
+        refuse_unsupported_features(protocol, metadata)
         timestamps = dict(self.history(path))
         files = tuple(_file_entry(row) for row in actions)
         return Snapshot(path, version, timestamps.get(version, 0), protocol, metadata, files)

@@ -9,6 +9,7 @@ from typing import Any
 import delta_sharing
 import pandas as pd
 import pytest
+import requests
 from deltalake import DeltaTable
 
 from tests.protocol.conftest import Provider
@@ -200,3 +201,20 @@ def test_pagination(provider: Provider) -> None:
     assert pages == 4 and sorted(names) == ["customer_metrics", "orders", "product_sales", "stock_levels"]
     bad = requests.get(base, headers=headers, params={"pageToken": "not-a-token"}, timeout=10)
     assert bad.status_code == 400 and bad.json()["errorCode"] == "INVALID_PARAMETER_VALUE"
+
+
+@pytest.mark.parametrize("fmt", [True, False], ids=["delta", "parquet"])
+def test_table_with_deletion_vectors_is_refused_not_served_wrong(provider: Provider, fmt: bool) -> None:
+    """Deletion vectors hide rows inside files; listing the files without them would return deleted rows."""
+    from deltalake.table import TableFeatures
+
+    name = provider.copy_table("analytics.customer_metrics")
+    DeltaTable(provider.table_path(name)).alter.add_feature(TableFeatures.DeletionVectors,
+                                                             allow_protocol_versions_increase=True)
+    shared = provider.setup({"name": name})
+    with pytest.raises(requests.HTTPError, match="deletionVectors") as refused:
+        delta_sharing.load_as_pandas(shared.url(f"analytics.{name.split('.')[-1]}"), use_delta_format=fmt)
+    assert "400" in str(refused.value)
+    event = provider.audit("deltaSharingQueryTable", recipient_name=shared.recipient)[-1]
+    assert event["response"]["status_code"] == 400
+    assert "UNSUPPORTED_OPERATION" in event["response"]["error_message"]
