@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -80,6 +81,44 @@ def jupyter_lab(root: Path, config_dir: Path, env: dict[str, str] | None = None,
             process.wait(timeout=20)
         except (httpx.HTTPError, subprocess.TimeoutExpired):
             process.terminate()
+            process.wait(timeout=10)
+
+
+@contextmanager
+def voila_app(notebook: Path, config_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve ``notebook`` with Voila (it runs the notebook when the page is opened); yields the page URL.
+
+    Readiness is a TCP connect: any HTTP GET of the page would start a kernel and run the notebook. Voila runs in
+    its own process group so the kernels it starts go down with it.
+    """
+    port = _free_port()
+    config_dir.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+               "--Voila.ip=127.0.0.1", f"--token={TOKEN}"]
+    full_env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config_dir), "JUPYTER_RUNTIME_DIR": str(config_dir / "runtime"),
+                **(env or {})}
+    with open(config_dir / "voila.log", "wb") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(command, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"voila exited early:\n{(config_dir / 'voila.log').read_text()[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("voila did not listen within 90 s") from None
+                time.sleep(0.25)
+        yield f"http://127.0.0.1:{port}/?token={TOKEN}"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
 
 

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from sharekit.connect import Workspace, connect_local
-from tests.browser.harness import cell_errors, chromium_page, jupyter_lab, run_all_cells
+from tests.browser.harness import cell_errors, chromium_page, jupyter_lab, run_all_cells, voila_app
 
 pytestmark = pytest.mark.browser
 
@@ -41,13 +41,10 @@ def write_notebook(path: Path, sources: list[str]) -> None:
 
 @pytest.fixture
 def server(home: Path) -> Iterator[Workspace]:
-    """A fresh embedded server with a share to grant on and, when the generator exists, an audit history."""
-    try:
-        from sharekit.demo.audit_history import write_audit_history
-    except ImportError:
-        write_audit_history = None  # type: ignore[assignment]
-    if write_audit_history is not None:
-        write_audit_history(home, events=20_000, days=21, seed=7)
+    """A fresh embedded server with a share to grant on and a generated audit history."""
+    from sharekit.demo.audit_history import write_audit_history
+
+    write_audit_history(home, events=20_000, days=21, seed=7)
     workspace = connect_local(home)
     try:
         workspace.client.shares.create(SHARE, comment="granted from the browser")
@@ -61,10 +58,10 @@ def _grants(ws: Workspace, share: str) -> set[str]:
     return {a.principal for a in response.privilege_assignments or [] if a.principal}
 
 
-def _drive(page: Any, artifacts: Path, widget_timeout_ms: int) -> None:
+def _drive(page: Any, artifacts: Path, widget_timeout_ms: int, prefix: str = "forms") -> None:
     recipient_form = page.locator(".sharekit-recipient-form")
     recipient_form.wait_for(timeout=widget_timeout_ms)
-    page.screenshot(path=str(artifacts / "forms_loaded.png"), full_page=True)
+    page.screenshot(path=str(artifacts / f"{prefix}_loaded.png"), full_page=True)
     recipient_form.locator(".sharekit-recipient-name input").fill(RECIPIENT)
     create = recipient_form.locator("button.sharekit-create")
     page.wait_for_function("el => !el.disabled", arg=create.element_handle(), timeout=10_000)
@@ -72,7 +69,7 @@ def _drive(page: Any, artifacts: Path, widget_timeout_ms: int) -> None:
     link = recipient_form.locator(".sharekit-activation a")
     link.wait_for(timeout=30_000)
     assert "retrieve_config" in (link.get_attribute("href") or "")
-    page.screenshot(path=str(artifacts / "forms_recipient_created.png"), full_page=True)
+    page.screenshot(path=str(artifacts / f"{prefix}_recipient_created.png"), full_page=True)
 
     access = page.locator(".sharekit-access-form")
     access.locator("button:has-text('Refresh')").click()
@@ -82,7 +79,7 @@ def _drive(page: Any, artifacts: Path, widget_timeout_ms: int) -> None:
     access.locator(".sharekit-pending:has-text('grant')").wait_for(timeout=10_000)
     access.locator("button.sharekit-apply").click()
     access.locator(".sharekit-message:has-text('updated 1 share(s)')").wait_for(timeout=30_000)
-    page.screenshot(path=str(artifacts / "forms_grant_applied.png"), full_page=True)
+    page.screenshot(path=str(artifacts / f"{prefix}_grant_applied.png"), full_page=True)
 
     chart = page.locator(".sharekit-dashboard .sharekit-usage img.sharekit-chart")
     chart.first.wait_for(timeout=30_000)
@@ -90,7 +87,7 @@ def _drive(page: Any, artifacts: Path, widget_timeout_ms: int) -> None:
     assert drawn, "the dashboard's chart image did not render"
     page.locator(".sharekit-dashboard .sharekit-message:has-text('anomal')").wait_for(timeout=30_000)
     page.locator(".sharekit-dashboard").scroll_into_view_if_needed()
-    page.screenshot(path=str(artifacts / "forms_dashboard.png"), full_page=True)
+    page.screenshot(path=str(artifacts / f"{prefix}_dashboard.png"), full_page=True)
 
 
 def _run(tmp_path: Path, server: Workspace, artifacts: Path, disabled: tuple[str, ...], widget_timeout_ms: int) -> None:
@@ -124,3 +121,16 @@ def test_without_the_widget_manager_the_check_fails(tmp_path: Path, server: Work
     with pytest.raises(PlaywrightTimeout):
         _run(tmp_path, server, artifacts_dir, ("@jupyter-widgets/jupyterlab-manager",), 8_000)
     assert _grants(server, SHARE) == set()
+
+
+def test_forms_and_dashboard_in_voila(tmp_path: Path, server: Workspace, artifacts_dir: Path) -> None:
+    """The same forms as a Voila app: stock widgets, no front-end build, nothing JupyterLab-specific."""
+    write_notebook(tmp_path / "forms.ipynb", CELLS)
+    with voila_app(tmp_path / "forms.ipynb", tmp_path / ".jupyter", env={"SHAREKIT_HOME": str(server.home)}) as url, \
+            chromium_page(tmp_path / ".chromium") as page:
+        page.goto(url, timeout=120_000)
+        try:
+            _drive(page, artifacts_dir, 120_000, prefix="voila")
+        finally:
+            page.screenshot(path=str(artifacts_dir / "voila_final.png"), full_page=True)
+    assert _grants(server, SHARE) == {RECIPIENT}
