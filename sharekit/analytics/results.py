@@ -75,7 +75,7 @@ class AnalysisResult:
             parts.append(f"<p><em>{html.escape(self.note)}</em></p>")
         if not self.df.empty:
             shown = self.df.head(HTML_ROWS)
-            parts.append(shown.to_html(index=False, escape=True, max_cols=16, border=0))
+            parts.append(shown.to_html(index=False, escape=True, max_cols=16, border=0, na_rep="—"))
             if len(self.df) > HTML_ROWS:
                 parts.append(f"<p>… {len(self.df) - HTML_ROWS} more rows (see <code>.df</code>)</p>")
             parts.append(self._svg())
