@@ -2,8 +2,9 @@
 
 Each check returns ``None`` when the value is fine, else a one-line reason the form shows next to the disabled
 button. Names follow the configuration engine's rule (letters, digits, '_' and '-', at most 255 characters,
-case-insensitive), a subset of Unity Catalog's (no period, space, slash or control character), so whatever a form
-creates a ``%%share`` document can manage too. Property keys follow the same engine. The workspace stays the final judge; its message is shown when it disagrees.
+case-insensitive; the patterns are imported from ``sharekit.config.model``), a subset of Unity Catalog's (no period,
+space, slash or control character), so whatever a form creates a ``%%share`` document can manage too. Property keys
+follow the same engine. The workspace stays the final judge; its message is shown when it disagrees.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from sharekit.config.model import ALIAS_PART_RE, NAME_RE, PROPERTY_KEY_RE
+
 MAX_NAME_LENGTH = 255
 MAX_IP_ENTRIES = 100
 MAX_EXPIRY_DAYS = 3650
 _FORBIDDEN_IN_NAME = re.compile(r"[.\s/?#\x00-\x1f\x7f]")
-_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$")
-_ALIAS_PART = re.compile(r"^[A-Za-z0-9_]+$")
-_PROPERTY_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 _TABLE_NAME = re.compile(r"^[^.\s/]+\.[^.\s/]+\.[^.\s/]+$")
 
 
@@ -34,7 +34,7 @@ def check_name(value: str, kind: str = "name") -> str | None:
         shown = {" ": "a space", ".": "a period", "/": "a slash", "?": "'?'", "#": "'#'"}.get(
             bad.group(), "a control or blank character")
         return f"{kind} {value!r} contains {shown}"
-    if not _NAME.match(value):
+    if not NAME_RE.match(value.lower()):
         return f"{kind} {value!r} may only contain letters, digits, '_' and '-' (and not start with '-')"
     return None
 
@@ -51,7 +51,7 @@ def check_alias(value: str) -> str | None:
     if not value:
         return None
     parts = value.split(".")
-    if len(parts) != 2 or not all(_ALIAS_PART.match(part) for part in parts):
+    if len(parts) != 2 or not all(ALIAS_PART_RE.match(part.lower()) for part in parts):
         return f"alias {value!r} must be schema.table (letters, digits, underscores)"
     return None
 
@@ -87,7 +87,7 @@ def check_ip_list(entries: Iterable[str]) -> str | None:
 def check_property_key(key: str) -> str | None:
     if not key:
         return "a property key is empty"
-    if len(key) > MAX_NAME_LENGTH or not _PROPERTY_KEY.match(key):
+    if len(key) > MAX_NAME_LENGTH or not PROPERTY_KEY_RE.match(key):
         return f"property key {key!r} may only contain letters, digits, '_', '-' and '.'"
     if key.lower().startswith("databricks"):
         return f"property key {key!r}: keys starting with 'databricks' are reserved"
