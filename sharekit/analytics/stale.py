@@ -16,6 +16,8 @@ def stale_access(client: Any, usage: pd.DataFrame, *, now: dt.datetime, days: in
     """Rows of kind ``unused_grant``, ``token_expiring``, ``token_expired`` or ``never_activated``."""
     import pandas as pd
 
+    from sharekit.config.live import read_recipient_grants  # the grant reader the config engine plans with
+
     last: dict[tuple[str, str], Any] = {(r.recipient, r.share): r.last_access for r in usage.itertuples()}
     now_ms = int(now.timestamp() * 1000)
     soon_ms = now_ms + expiring_within_days * 86_400_000
@@ -34,9 +36,7 @@ def stale_access(client: Any, usage: pd.DataFrame, *, now: dt.datetime, days: in
                 left = (token.expiration_time - now_ms) / 86_400_000
                 rows.append(_row("token_expiring", name, None, f"token {token.id or ''} expires in {left:.1f} days",
                                  None, _ms(token.expiration_time)))
-        permissions = client.recipients.share_permissions(name)
-        for assignment in permissions.permissions_out or []:
-            share = assignment.share_name or ""
+        for share in sorted(read_recipient_grants(client, name)):
             seen = last.get((name, share))
             if seen is None:
                 rows.append(_row("unused_grant", name, share, f"no successful request in {days} days", None, None))
