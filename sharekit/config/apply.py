@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -121,8 +122,12 @@ def _progress(total: int, enabled: bool | None, minimum: int) -> Any:
 
 
 def apply_plan(target: Workspace | WorkspaceClient, plan: Plan, *, progress: bool | None = None,
-               progress_min: int = PROGRESS_MIN_STEPS, warehouse_id: str | None = None) -> ApplyResult:
-    """Execute ``plan``'s steps in order; never raises for a failed call (see ``ApplyResult.failure``)."""
+               progress_min: int = PROGRESS_MIN_STEPS, warehouse_id: str | None = None,
+               on_step: Callable[[int, int], None] | None = None) -> ApplyResult:
+    """Execute ``plan``'s steps in order; never raises for a failed call (see ``ApplyResult.failure``).
+
+    ``on_step(done, total)`` is called after each successful call (forms draw their own progress bar with it).
+    """
     client, default_warehouse = _client(target)
     warehouse = warehouse_id or default_warehouse
     result = ApplyResult(plan, reads=plan.reads)
@@ -144,6 +149,8 @@ def apply_plan(target: Workspace | WorkspaceClient, plan: Plan, *, progress: boo
                         result.activation_links[step.kwargs["name"]] = url
                 if bar is not None:
                     bar.update(1)
+                if on_step is not None:
+                    on_step(index + 1, len(plan.steps))
         finally:
             if bar is not None:
                 bar.close()

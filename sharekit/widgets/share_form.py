@@ -207,7 +207,8 @@ class ShareForm(Form):
             self.messages.show(result.summary(), "info" if result.ok else "error")
             self.existing.options = self.ops.share_names()
 
-        return self.task.start(f"Applying share {draft.name.strip()}", lambda: self.ops.apply(draft), done)
+        return self.task.start(f"Applying share {draft.name.strip()}",
+                               lambda: self.ops.apply(draft, on_step=self.task.step), done)
 
 
 def plan_html(plan: Plan, result: ApplyResult | None = None) -> str:

@@ -3,6 +3,7 @@ engine as ``%%share`` (``sharekit.config``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -192,7 +193,7 @@ class ShareOps:
             raise ValueError(problem)
         return make_plan(self.client, validate(draft.to_data(), source="share form"))
 
-    def apply(self, draft: ShareDraft) -> ApplyResult:
+    def apply(self, draft: ShareDraft, on_step: Callable[[int, int], None] | None = None) -> ApplyResult:
         from sharekit.config.apply import apply_plan
 
-        return apply_plan(self.client, self.plan(draft), progress=False)
+        return apply_plan(self.client, self.plan(draft), progress=False, on_step=on_step)

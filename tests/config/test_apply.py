@@ -253,3 +253,14 @@ def test_progress_bar_on_long_applies(ws: Workspace, capsys: pytest.CaptureFixtu
     assert "sharekit apply" in capsys.readouterr().err
     apply(ws, loads(SAMPLE.replace("Analytics data for partners", "changed")), progress=None)  # 1 call: no bar
     assert "sharekit apply" not in capsys.readouterr().err
+
+
+def test_on_step_reports_each_call(ws: Workspace) -> None:
+    from sharekit.config.apply import apply_plan
+    from sharekit.config.plan import make_plan
+
+    plan = make_plan(ws.client, loads(SAMPLE))
+    steps: list[tuple[int, int]] = []
+    result = apply_plan(ws, plan, progress=False, on_step=lambda done, total: steps.append((done, total)))
+    assert result.ok and len(plan.steps) == result.writes == 5
+    assert steps == [(i, 5) for i in range(1, 6)]

@@ -61,6 +61,7 @@ def test_pick_filter_preview_and_apply(ws: Workspace) -> None:
     form.wait()
     assert form.result is not None and form.result.ok, form.message
     assert form.message.startswith("applied ") and "[done]" in form.plan_html.value
+    assert form.progress.max == len(form.result.plan.steps) == 2  # the bar counted the calls: create, update
     info = ws.client.shares.get("partner_analytics", include_shared_data=True)
     assert info.comment == "Analytics for partners"
     objects = {o.name: o for o in info.objects or []}
