@@ -13,7 +13,7 @@ COLUMNS = ["kind", "recipient", "share", "detail", "last_access", "expires_at"]
 
 def stale_access(client: Any, usage: pd.DataFrame, *, now: dt.datetime, days: int,
                  expiring_within_days: int) -> pd.DataFrame:
-    """Rows of kind ``unused_grant``, ``token_expiring``, ``token_expired`` or ``never_activated``."""
+    """Rows of kind ``unused_grant``, ``token_expiring`` or ``never_activated`` (expired tokens are no risk)."""
     import pandas as pd
 
     from sharekit.config.live import read_recipient_grants  # the grant reader the config engine plans with
