@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sharekit.config.state import ObjectState, RecipientState
 
@@ -43,37 +43,37 @@ def read_share(client: WorkspaceClient, name: str) -> LiveShare:
     return LiveShare((info.name or name).lower(), info.comment or None, objects)
 
 
-def read_grants(client: WorkspaceClient, share: str) -> set[str]:
-    """Recipients holding SELECT on ``share`` (``share_permissions`` is paged by hand: it has no iterator)."""
-    holders: set[str] = set()
+GRANTING_PRIVILEGES = frozenset({"SELECT", "ALL_PRIVILEGES"})
+
+
+def _pages(fetch: Callable[[str | None], Any]) -> Iterator[Any]:
+    """Follow ``next_page_token`` by hand: the SDK's permission listings have no iterator."""
     token: str | None = None
     while True:
-        response = client.shares.share_permissions(share, page_token=token) if token else \
-            client.shares.share_permissions(share)
-        for assignment in response.privilege_assignments or []:
-            privileges = {p.value if hasattr(p, "value") else str(p) for p in assignment.privileges or []}
-            if assignment.principal and privileges & {"SELECT", "ALL_PRIVILEGES"}:
-                holders.add(assignment.principal.lower())
-        token = response.next_page_token
+        page = fetch(token)
+        yield page
+        token = page.next_page_token
         if not token:
-            return holders
+            return
+
+
+def _grants_select(assignments: Iterable[Any] | None) -> bool:
+    privileges = {getattr(p, "value", str(p)) for a in assignments or [] for p in a.privileges or []}
+    return bool(privileges & GRANTING_PRIVILEGES)
+
+
+def read_grants(client: WorkspaceClient, share: str) -> set[str]:
+    """Recipients holding SELECT on ``share``."""
+    pages = _pages(lambda token: client.shares.share_permissions(share, page_token=token))
+    return {assignment.principal.lower() for page in pages for assignment in page.privilege_assignments or []
+            if assignment.principal and _grants_select([assignment])}
 
 
 def read_recipient_grants(client: WorkspaceClient, recipient: str) -> set[str]:
     """Shares on which ``recipient`` holds SELECT."""
-    shares: set[str] = set()
-    token: str | None = None
-    while True:
-        response = client.recipients.share_permissions(recipient, page_token=token) if token else \
-            client.recipients.share_permissions(recipient)
-        for entry in response.permissions_out or []:
-            privileges = {getattr(p, "value", str(p)) for a in entry.privilege_assignments or []
-                          for p in a.privileges or []}
-            if entry.share_name and privileges & {"SELECT", "ALL_PRIVILEGES"}:
-                shares.add(entry.share_name.lower())
-        token = response.next_page_token
-        if not token:
-            return shares
+    pages = _pages(lambda token: client.recipients.share_permissions(recipient, page_token=token))
+    return {entry.share_name.lower() for page in pages for entry in page.permissions_out or []
+            if entry.share_name and _grants_select(entry.privilege_assignments)}
 
 
 def read_recipients(client: WorkspaceClient) -> dict[str, RecipientState]:
