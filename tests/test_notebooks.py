@@ -92,6 +92,14 @@ def test_there_are_six_tutorials() -> None:
     assert [p.name.split("_")[0] for p in PATHS] == ["01", "02", "03", "04", "05", "06"], PATHS
 
 
+STORED_TEMP_ROOT = "/path/to"  # what a run's temporary folder reads as in stored outputs (sanitized by nbval)
+
+
+def without_machine_paths(text: str, temp_root: Path) -> str:
+    """The notebook's JSON with this run's temporary folder replaced: committed outputs name no local path."""
+    return text.replace(str(temp_root), STORED_TEMP_ROOT)
+
+
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
 def test_notebook_runs_without_errors(path: Path, tmp_path: Path) -> None:
     import nbformat
@@ -101,7 +109,7 @@ def test_notebook_runs_without_errors(path: Path, tmp_path: Path) -> None:
     assert not problems, "\n".join(problems)
     print(f"{path.name}: {seconds:.1f} s")
     if os.environ.get("SHAREKIT_SAVE_NOTEBOOKS") == "1":
-        nbformat.write(notebook, path)
+        path.write_text(without_machine_paths(nbformat.writes(notebook), tmp_path) + "\n", encoding="utf-8")
     assert seconds < BUDGET_S, f"{path.name} took {seconds:.0f} s (budget {BUDGET_S:.0f} s)"
 
 
@@ -129,3 +137,10 @@ def test_stderr_is_caught(tmp_path: Path) -> None:
     nbformat.write(quiet, path)
     notebook, _ = execute(path, tmp_path)
     assert stderr_outputs(notebook) == ["cell 0: UsageError: oops\n"]
+
+
+def test_stored_outputs_name_no_local_temporary_path() -> None:
+    """Last in this file, so that under SHAREKIT_SAVE_NOTEBOOKS it checks the notebooks just written."""
+    for path in PATHS:
+        text = path.read_text(encoding="utf-8")
+        assert "pytest-of-" not in text and "/tmp/" not in text, f"{path.name} names a local temporary path"
