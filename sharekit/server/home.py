@@ -10,6 +10,12 @@ from pathlib import Path
 from typing import Any
 
 OWNER_ONLY = 0o600
+HOME_ENV = "SHAREKIT_HOME"
+
+
+def default_home() -> Path:
+    """The home every entry point uses unless told otherwise: ``$SHAREKIT_HOME``, else ``~/.sharekit``."""
+    return Path(os.environ.get(HOME_ENV) or Path.home() / ".sharekit")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,49 @@
+"""The rules for names, aliases, property keys and IP allow lists: what Unity Catalog accepts, and the stricter
+subset sharekit's own documents, forms and magics write.
+
+One definition for both sides. The embedded server enforces the Unity Catalog rules (``FORBIDDEN_IN_NAME``,
+``PROPERTY_KEY``, ``RESERVED_PROPERTY_PREFIX``); the client stays stricter (``DOCUMENT_NAME``,
+``DOCUMENT_PROPERTY_KEY``, ``is_reserved_property(strict=True)``), so whatever a document or a form creates, any
+workspace accepts and a document can manage again. Each side words its own error message; the rule is here.
+Names are case-insensitive in Unity Catalog: they are compared in lower case.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+MAX_NAME_LENGTH = 255
+MAX_IP_ADDRESSES = 100
+
+# Unity Catalog forbids period, space, slash and ASCII control characters. '?' and '#' are refused too: the SDK
+# puts names into URL paths unescaped, so such a share could be created but never fetched again.
+FORBIDDEN_IN_NAME = re.compile(r"[.\s/?#\x00-\x1f\x7f]")
+ALIAS_PART = re.compile(r"^[A-Za-z0-9_]+$")  # each part of a shared_as alias <schema>.<table>
+PROPERTY_KEY = re.compile(r"^[A-Za-z0-9_.\-:]{1,255}$")
+RESERVED_PROPERTY_PREFIX = "databricks."  # the workspace's predefined, read-only recipient properties
+
+# The client's stricter subset: letters, digits, '_' and '-' (lower case), and property keys without ':'.
+DOCUMENT_NAME = re.compile(r"^[a-z0-9_][a-z0-9_\-]{0,254}$")
+DOCUMENT_PROPERTY_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}$")
+_CLIENT_RESERVED_PREFIX = RESERVED_PROPERTY_PREFIX.rstrip(".")  # the client refuses "databricks…" without the dot
+
+
+def is_reserved_property(key: str, *, strict: bool = False) -> bool:
+    """A key the workspace predefines (``databricks.*``); ``strict``: every key starting with ``databricks``."""
+    return key.lower().startswith(_CLIENT_RESERVED_PREFIX if strict else RESERVED_PROPERTY_PREFIX)
+
+
+def is_ip_entry(value: str) -> bool:
+    """An IPv4/IPv6 address or CIDR block (host bits may be set, as Databricks accepts)."""
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def like_pattern(pattern: str, *, ignore_case: bool = True) -> re.Pattern[str]:
+    """A SQL LIKE pattern (``%`` any run, ``_`` one character) as a regular expression for the whole text."""
+    out = [".*" if char == "%" else "." if char == "_" else re.escape(char) for char in pattern]
+    return re.compile("^" + "".join(out) + "$", (re.IGNORECASE if ignore_case else 0) | re.DOTALL)
