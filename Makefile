@@ -7,7 +7,7 @@ export SHAREKIT_HOME ?= $(CURDIR)/.sharekit-home
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
-.PHONY: lab demo test test-fast test-notebooks test-binder notebooks bench stress browser-deps clean
+.PHONY: lab demo test lint test-fast test-notebooks test-binder notebooks bench stress browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,10 +37,14 @@ demo: $(VENV)/.installed-dev
 ## The whole suite: unit, integration (real server, SDK, delta-sharing client), Spark, browser, notebooks
 ## (tests/test_notebooks.py runs each tutorial with nbclient), then the tutorials' stored outputs under strict
 ## nbval, then the Binder environment built from binder/requirements.txt alone.
-test: $(VENV)/.installed-dev browser-deps
+test: $(VENV)/.installed-dev browser-deps lint
 	$(BIN)/python -m pytest -p no:cacheprovider tests
 	$(MAKE) --no-print-directory test-notebooks
 	$(MAKE) --no-print-directory test-binder
+
+## The layer rules (import-linter contracts in pyproject.toml; docs/architecture.md explains them).
+lint: $(VENV)/.installed-dev
+	$(BIN)/lint-imports --no-logo
 
 ## The tutorials' stored outputs, compared cell by cell (ports, times, paths and tokens sanitized).
 test-notebooks: $(VENV)/.installed-dev
