@@ -16,14 +16,12 @@ from starlette.responses import JSONResponse, Response
 
 from sharekit.server import openapi, routes_admin, routes_files, routes_rest, routes_sharing, routes_sql
 from sharekit.server.audit import AuditEvent, RequestAudit
-from sharekit.server.errors import PayloadTooLarge, SharekitError
+from sharekit.server.errors import PayloadTooLarge, SharekitError, error_body
+from sharekit.server.settings import MAX_BODY_BYTES
 from sharekit.server.state import ServerState
 from sharekit.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("sharekit.server")
-
-MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any legitimate management or protocol request
-PROTOCOL_PREFIX = "/delta-sharing/"
 
 
 def create_app(state: ServerState, on_shutdown: Sequence[Callable[[], None]] = ()) -> Starlette:
@@ -54,13 +52,6 @@ def create_app(state: ServerState, on_shutdown: Sequence[Callable[[], None]] = (
     app.add_middleware(AuditMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     return app
-
-
-def error_body(path: str, error_code: str, message: str) -> dict[str, str]:
-    """Protocol routes use the Delta Sharing shape; everything else the Databricks REST shape."""
-    if path.startswith(PROTOCOL_PREFIX):
-        return {"errorCode": error_code, "message": message}
-    return {"error_code": error_code, "message": message}
 
 
 def _error_response(request: Request, status: int, error_code: str, message: str) -> Response:

@@ -14,12 +14,12 @@ Durability (the guarantee):
 - ``record()`` appends the event as one JSON line to the write-ahead file with a single ``write`` system call
   before it returns, so the event is in the operating system's page cache: it survives a crash or ``kill -9`` of
   the server process. The middleware calls ``record()`` as soon as the handler has produced the response.
-- A background thread ``fsync``s the write-ahead file every ``FSYNC_INTERVAL_S`` (0.2 s): a power loss or kernel
+- A background thread ``fsync``s the write-ahead file every ``AUDIT_FSYNC_INTERVAL_S`` (0.2 s): a power loss or kernel
   crash loses at most the events of the last 0.2 s (plus the disk's own write latency), well inside one second.
 - The request path pays one ``json.dumps`` and one ``write`` (about 10-20 µs; ``bench/bench_analytics.py``
   measures it against a server with auditing off).
-- The same thread rolls the write-ahead file into a Parquet segment when it passes ``ROLL_BYTES`` or
-  ``ROLL_SECONDS`` and at ``close()``, and compacts small segments; write-ahead files left by a crashed server
+- The same thread rolls the write-ahead file into a Parquet segment when it passes ``AUDIT_ROLL_BYTES`` or
+  ``AUDIT_ROLL_SECONDS`` and at ``close()``, and compacts small segments; write-ahead files left by a crashed server
   are rolled by the next one. The file layout that readers in other processes rely on is described in
   ``audit_store``; readers see segments and write-ahead files, so nothing acknowledged is invisible.
 """
@@ -38,16 +38,16 @@ from pathlib import Path
 from typing import Any
 
 from sharekit.server import audit_store
+from sharekit.server.settings import (
+    ACCOUNT_ID,
+    AUDIT_FSYNC_INTERVAL_S,
+    AUDIT_LEVEL,
+    AUDIT_ROLL_BYTES,
+    AUDIT_ROLL_SECONDS,
+    AUDIT_SERVICE_NAME,
+    WORKSPACE_ID,
+)
 from sharekit.types import Clock
-
-SERVICE_NAME = "unityCatalog"
-WORKSPACE_ID = "1234567890"
-ACCOUNT_ID = "00000000-0000-0000-0000-000000000000"
-AUDIT_LEVEL = "WORKSPACE_LEVEL"
-
-FSYNC_INTERVAL_S = 0.2
-ROLL_BYTES = 32 << 20
-ROLL_SECONDS = 600.0
 
 log = logging.getLogger("sharekit.server.audit")
 _OPEN_WALS: set[Path] = set()  # write-ahead files open in this process (never adopted as orphans)
@@ -66,7 +66,7 @@ class AuditEvent:
     user_agent: str | None = None
     request_id: str | None = None
     event_time_ms: int | None = None  # default: the log's clock
-    service_name: str = SERVICE_NAME
+    service_name: str = AUDIT_SERVICE_NAME
 
 
 def event_row(event: AuditEvent, millis: int) -> dict[str, Any]:
@@ -180,7 +180,7 @@ class AuditLog:
     def _run(self) -> None:
         for orphan in self._orphans:
             self._to_segment(orphan)
-        while not self._stop.wait(FSYNC_INTERVAL_S):
+        while not self._stop.wait(AUDIT_FSYNC_INTERVAL_S):
             try:
                 self._tick()
             except OSError as err:
@@ -199,7 +199,7 @@ class AuditLog:
                 os.fsync(fd)  # outside the lock: requests never wait for the disk
             finally:
                 os.close(fd)
-        if size >= ROLL_BYTES or (size and age >= ROLL_SECONDS):
+        if size >= AUDIT_ROLL_BYTES or (size and age >= AUDIT_ROLL_SECONDS):
             self.roll()
             audit_store.compact(self.directory)
 

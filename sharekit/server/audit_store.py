@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sharekit.server.settings import AUDIT_COMPACT_MIN_FILES, AUDIT_COMPACT_SMALL_ROWS
+
 MANIFEST = "manifest.json"
 SEGMENTS_DIR = "segments"
 LOCK_FILE = ".lock"
@@ -226,7 +228,8 @@ def wal_to_segment(audit_dir: Path, wal: Path) -> None:
     wal.unlink(missing_ok=True)
 
 
-def compact(audit_dir: Path, *, small_rows: int = 200_000, min_files: int = 8) -> bool:
+def compact(audit_dir: Path, *, small_rows: int = AUDIT_COMPACT_SMALL_ROWS,
+            min_files: int = AUDIT_COMPACT_MIN_FILES) -> bool:
     """Merge small segments into one when there are at least ``min_files`` of them. Returns True if it did."""
     import duckdb
 

@@ -23,8 +23,6 @@ from typing import Any
 
 from sharekit.server import auth
 from sharekit.server.catalog_model import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
     GrantChange,
     ObjectChange,
     TableRegistration,
@@ -52,7 +50,7 @@ from sharekit.types import Clock
 PRIVILEGE = "SELECT"
 
 __all__ = [
-    "DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "PRIVILEGE", "CatalogStore", "GrantChange", "ObjectChange", "TableRegistration",
+    "PRIVILEGE", "CatalogStore", "GrantChange", "ObjectChange", "TableRegistration",
     "activation_token", "decode_page_token", "encode_page_token", "page_size", "paginate",
 ]
 

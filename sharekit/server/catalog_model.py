@@ -12,9 +12,7 @@ from dataclasses import dataclass, replace
 
 from sharekit.server.errors import BadRequest, Conflict, NotFound
 from sharekit.server.records import SharedObject
-
-DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 1000
+from sharekit.server.settings import UC_MAX_PAGE_SIZE, UC_PAGE_SIZE
 
 
 @dataclass(frozen=True)
@@ -68,10 +66,10 @@ def decode_page_token(token: str | None) -> str | None:
 
 def page_size(max_results: int | None) -> int:
     if max_results is None or max_results == 0:
-        return DEFAULT_PAGE_SIZE
+        return UC_PAGE_SIZE
     if max_results < 0:
         raise BadRequest("max_results must not be negative")
-    return min(max_results, MAX_PAGE_SIZE)
+    return min(max_results, UC_MAX_PAGE_SIZE)
 
 
 def paginate(keys: Sequence[str], max_results: int | None, page_token: str | None) -> tuple[list[str], str | None]:

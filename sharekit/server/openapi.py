@@ -16,9 +16,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from sharekit.server import paths
 from sharekit.server.openapi_ops import OPERATIONS
 
-PATH = "/sharekit/openapi.json"
+PATH = paths.OPENAPI
 _PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-z]+))?}")
 _ERROR_REST = {"type": "object", "properties": {"error_code": {"type": "string"}, "message": {"type": "string"}},
                "required": ["error_code", "message"]}
@@ -54,7 +55,7 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
 
 
 def _responses(path: str) -> dict[str, Any]:
-    error = _ERROR_PROTOCOL if path.startswith("/delta-sharing/") else _ERROR_REST
+    error = _ERROR_PROTOCOL if paths.is_protocol(path) else _ERROR_REST
     content = {"application/json": {"schema": error}}
     return {"200": {"description": "Success"}, "4XX": {"description": "Refused: bad input, credentials or access",
                                                        "content": content},

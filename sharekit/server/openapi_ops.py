@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-UC = "/api/2.1/unity-catalog"
-SQL = "/api/2.0/sql"
-DS = "/delta-sharing"
-TABLE = DS + "/shares/{share}/schemas/{schema}/tables/{table}"
+from sharekit.names import MAX_IP_ADDRESSES
+from sharekit.server import paths
+from sharekit.server.settings import MAX_UPDATES, PREVIEW_MAX_ROWS
+
+UC = paths.UC_API
+SQL = paths.SQL_API
+DS = paths.PROTOCOL
+TABLE = paths.PROTOCOL_TABLE
 
 ADMIN: list[dict[str, list[str]]] = [{"adminToken": []}]
 RECIPIENT: list[dict[str, list[str]]] = [{"recipientToken": []}]
@@ -47,7 +51,7 @@ DATA_OBJECT = _obj({
 }, ("name",))
 SHARE_UPDATE = _obj({
     "comment": S, "new_name": S, "owner": S,
-    "updates": {"type": "array", "maxItems": 100, "items": _obj({
+    "updates": {"type": "array", "maxItems": MAX_UPDATES, "items": _obj({
         "action": {"type": "string", "enum": ["ADD", "REMOVE", "UPDATE"]}, "data_object": DATA_OBJECT},
         ("action", "data_object"))},
 })
@@ -57,7 +61,7 @@ PERMISSIONS_UPDATE = _obj({
     "omit_permissions_list": BOOL,
 })
 PROPERTIES = _obj({"properties": {"type": "object", "additionalProperties": S}})
-IP_LIST = _obj({"allowed_ip_addresses": {"type": "array", "items": S, "maxItems": 100}})
+IP_LIST = _obj({"allowed_ip_addresses": {"type": "array", "items": S, "maxItems": MAX_IP_ADDRESSES}})
 RECIPIENT_CREATE = _obj({
     "name": S, "authentication_type": {"type": "string", "enum": ["TOKEN"]}, "comment": S, "owner": S,
     "expiration_time": I64, "ip_access_list": IP_LIST, "properties_kvpairs": PROPERTIES,
@@ -88,18 +92,18 @@ def _op(op_id: str, security: list[dict[str, list[str]]], *, params: list[dict[s
 
 OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     # housekeeping
-    ("GET", "/sharekit/health"): _op("health", PUBLIC, summary="Liveness, pid and home of the server"),
-    ("GET", "/sharekit/openapi.json"): _op("openapi", PUBLIC, summary="This document"),
-    ("GET", "/.well-known/databricks-config"): _op("databricksConfig", PUBLIC),
-    ("GET", "/api/2.0/preview/scim/v2/Me"): _op("currentUser", ADMIN),
-    ("POST", "/sharekit/admin/demo"): _op("createDemoTables", ADMIN),
-    ("POST", "/sharekit/admin/tables"): _op("registerTable", ADMIN, body=_obj({"name": S, "path": S, "comment": S},
+    ("GET", paths.HEALTH): _op("health", PUBLIC, summary="Liveness, pid and home of the server"),
+    ("GET", paths.OPENAPI): _op("openapi", PUBLIC, summary="This document"),
+    ("GET", paths.DATABRICKS_CONFIG): _op("databricksConfig", PUBLIC),
+    ("GET", paths.SCIM_ME): _op("currentUser", ADMIN),
+    ("POST", paths.ADMIN + "/demo"): _op("createDemoTables", ADMIN),
+    ("POST", paths.ADMIN + "/tables"): _op("registerTable", ADMIN, body=_obj({"name": S, "path": S, "comment": S},
                                                                                ("name", "path"))),
-    ("GET", "/sharekit/admin/tables"): _op("listRegisteredTables", ADMIN),
-    ("DELETE", "/sharekit/admin/tables/{full_name}"): _op("unregisterTable", ADMIN),
-    ("GET", "/sharekit/admin/preview"): _op("previewAsRecipient", ADMIN, params=[
+    ("GET", paths.ADMIN + "/tables"): _op("listRegisteredTables", ADMIN),
+    ("DELETE", paths.ADMIN + "/tables/{full_name}"): _op("unregisterTable", ADMIN),
+    ("GET", paths.ADMIN + "/preview"): _op("previewAsRecipient", ADMIN, params=[
         _q("recipient", S), _q("share", S), _q("table", S), _q("limit", {"type": "integer", "minimum": 0,
-                                                                          "maximum": 1000})],
+                                                                          "maximum": PREVIEW_MAX_ROWS})],
         summary="What a recipient would receive from a share (or, with table, the provider's own sample)"),
     # Unity Catalog: shares
     ("POST", UC + "/shares"): _op("createShare", ADMIN, body=_obj({"name": S, "comment": S}, ("name",))),
@@ -159,11 +163,11 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         CAPABILITIES, _q("startingVersion", {"type": "integer", "minimum": 0}), _q("startingTimestamp", S),
         _q("endingVersion", {"type": "integer", "minimum": 0}), _q("endingTimestamp", S)]),
     # signed files and the activation page
-    ("GET", "/files/{area}/{key}/{rest:path}"): _op("getFile", PUBLIC, params=[
+    ("GET", paths.FILES + "{area}/{key}/{rest:path}"): _op("getFile", PUBLIC, params=[
         _q("X-Amz-Expires", S), _q("X-Amz-Signature", S)], summary="A signed, expiring data file URL"),
-    ("HEAD", "/files/{area}/{key}/{rest:path}"): _op("headFile", PUBLIC, params=[
+    ("HEAD", paths.FILES + "{area}/{key}/{rest:path}"): _op("headFile", PUBLIC, params=[
         _q("X-Amz-Expires", S), _q("X-Amz-Signature", S)]),
-    ("GET", "/delta_sharing/retrieve_config.html"): _op("activationPage", PUBLIC, params=[_q("token", S)]),
-    ("POST", "/delta_sharing/retrieve_config.html/download"): _op("activationDownload", PUBLIC,
+    ("GET", paths.ACTIVATION_PAGE): _op("activationPage", PUBLIC, params=[_q("token", S)]),
+    ("POST", paths.ACTIVATION_PAGE + "/download"): _op("activationDownload", PUBLIC,
                                                                   params=[_q("token", S)]),
 }

@@ -22,6 +22,7 @@ from sharekit.server import signing, wire
 from sharekit.server.errors import BadRequest, SharekitError
 from sharekit.server.records import Recipient, Share
 from sharekit.server.rest_common import Call
+from sharekit.server.settings import PREVIEW_DEFAULT_ROWS, PREVIEW_MAX_ROWS
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
     from sharekit.server.snapshots import FileEntry
     from sharekit.server.state import ServerState
 
-DEFAULT_LIMIT = 10
-MAX_LIMIT = 1000
+DEFAULT_LIMIT = PREVIEW_DEFAULT_ROWS
+MAX_LIMIT = PREVIEW_MAX_ROWS
 
 
 def json_value(value: Any) -> Any:

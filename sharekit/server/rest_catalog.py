@@ -7,7 +7,8 @@ from starlette.routing import BaseRoute, Route
 from sharekit.server import names
 from sharekit.server.catalog import paginate
 from sharekit.server.errors import NotFound
-from sharekit.server.rest_common import API, METASTORE_ID, Call, drop_none, endpoint
+from sharekit.server.rest_common import API, Call, drop_none, endpoint
+from sharekit.server.settings import METASTORE_ID
 from sharekit.server.tables import TableEntry, TableRegistry
 from sharekit.types import JSONObject
 

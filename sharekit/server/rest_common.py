@@ -13,15 +13,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from sharekit.server.audit import WORKSPACE_ID, RequestAudit, audit_request
+from sharekit.server import paths
+from sharekit.server.audit import RequestAudit, audit_request
 from sharekit.server.auth import require_admin, server_state
 from sharekit.server.errors import BadRequest
 from sharekit.server.state import ServerState
 from sharekit.types import JSONObject
 
-API = "/api/2.1/unity-catalog"
+API = paths.UC_API
 INT32_MAX = 2**31 - 1
-METASTORE_ID = "00000000-0000-0000-0000-" + WORKSPACE_ID.rjust(12, "0")
 SECRET_PATH_PARAMS = {"activation"}  # never written to the audit log
 T = TypeVar("T")
 

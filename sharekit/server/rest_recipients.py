@@ -6,13 +6,12 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Route
 
-from sharekit.server import names
+from sharekit.server import names, paths
 from sharekit.server.catalog import paginate
 from sharekit.server.errors import BadRequest
 from sharekit.server.records import Recipient, RecipientToken
 from sharekit.server.rest_common import (
     API,
-    METASTORE_ID,
     Call,
     drop_none,
     dumps,
@@ -25,17 +24,13 @@ from sharekit.server.rest_common import (
     req_str,
     str_list,
 )
+from sharekit.server.settings import METASTORE_ID
 from sharekit.types import JSONObject
 
 AUTH_TYPES = {"DATABRICKS", "OAUTH_CLIENT_CREDENTIALS", "OIDC_FEDERATION", "TOKEN"}
 CREATE_FIELDS = {"name", "authentication_type", "comment", "data_recipient_global_metastore_id", "expiration_time",
                  "id", "ip_access_list", "owner", "properties_kvpairs", "sharing_code"}
 UPDATE_FIELDS = {"comment", "expiration_time", "id", "ip_access_list", "new_name", "owner", "properties_kvpairs"}
-ACTIVATION_PAGE = "/delta_sharing/retrieve_config.html"
-
-
-def activation_url(base_url: str, activation_token: str) -> str:
-    return f"{base_url}{ACTIVATION_PAGE}?{activation_token}"
 
 
 def recipient_json(recipient: Recipient, base_url: str) -> JSONObject:
@@ -43,7 +38,7 @@ def recipient_json(recipient: Recipient, base_url: str) -> JSONObject:
     payload = drop_none({
         "id": recipient.id, "name": recipient.name, "comment": recipient.comment, "owner": recipient.owner,
         "authentication_type": recipient.authentication_type, "activated": recipient.activated,
-        "activation_url": activation_url(base_url, pending[-1].activation_token or "") if pending else None,
+        "activation_url": paths.activation_url(base_url, pending[-1].activation_token or "") if pending else None,
         "created_at": recipient.created_at, "created_by": recipient.created_by,
         "updated_at": recipient.updated_at, "updated_by": recipient.updated_by,
         "expiration_time": recipient.expiration_time, "cloud": "local", "region": "local",
@@ -61,7 +56,7 @@ def token_json(token: RecipientToken, base_url: str) -> JSONObject:
     return drop_none({
         "id": token.id, "created_at": token.created_at, "created_by": token.created_by,
         "updated_at": token.updated_at, "updated_by": token.updated_by, "expiration_time": token.expiration_time,
-        "activation_url": activation_url(base_url, token.activation_token) if token.activation_token else None,
+        "activation_url": paths.activation_url(base_url, token.activation_token) if token.activation_token else None,
     })
 
 
@@ -174,7 +169,7 @@ def share_permissions(call: Call) -> JSONObject:
 def _activation_token(call: Call) -> str:
     """The SDK passes the token, or the whole activation URL (whose token then arrives as the query string)."""
     raw = call.path("activation")
-    if raw.endswith(ACTIVATION_PAGE.rsplit("/", 1)[-1]) and call.request.url.query:
+    if raw.endswith(paths.ACTIVATION_PAGE.rsplit("/", 1)[-1]) and call.request.url.query:
         return call.request.url.query
     return raw.rsplit("?", 1)[-1]
 
@@ -192,7 +187,7 @@ def retrieve_token(call: Call) -> JSONObject:
     return drop_none({
         "shareCredentialsVersion": 1,
         "bearerToken": bearer,
-        "endpoint": f"{call.state.base_url}/delta-sharing/",
+        "endpoint": paths.profile_endpoint(call.state.base_url),
         "expirationTime": None if expiration is None else str(expiration),
     })
 

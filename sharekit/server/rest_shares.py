@@ -25,10 +25,10 @@ from sharekit.server.rest_common import (
     req_str,
     str_list,
 )
+from sharekit.server.settings import MAX_UPDATES
 from sharekit.server.tables import TableRegistry
 from sharekit.types import JSONObject
 
-MAX_UPDATES = 100
 ACTIONS = {"ADD", "REMOVE", "UPDATE"}
 OBJECT_TYPES = {"FEATURE_SPEC", "FOREIGN_TABLE", "FUNCTION", "MATERIALIZED_VIEW", "MODEL", "NOTEBOOK_FILE", "SCHEMA",
                 "STREAMING_TABLE", "TABLE", "VIEW", "VOLUME"}

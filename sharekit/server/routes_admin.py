@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from sharekit.server import preview
-from sharekit.server.audit import WORKSPACE_ID
+from sharekit.server import paths, preview
 from sharekit.server.auth import require_admin, server_state
 from sharekit.server.rest_common import Call, endpoint, opt_str, req_str
+from sharekit.server.settings import WORKSPACE_ID
 
 
 async def health(request: Request) -> Response:
@@ -68,14 +68,14 @@ def unregister_table(call: Call) -> dict[str, str]:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/sharekit/health", health, methods=["GET"]),
-        Route("/.well-known/databricks-config", databricks_config, methods=["GET"]),
-        Route("/api/2.0/preview/scim/v2/Me", current_user, methods=["GET"]),
-        Route("/sharekit/admin/demo", create_demo, methods=["POST"]),
-        Route("/sharekit/admin/tables", endpoint("registerTable", register_table, fields={"name", "path", "comment"},
+        Route(paths.HEALTH, health, methods=["GET"]),
+        Route(paths.DATABRICKS_CONFIG, databricks_config, methods=["GET"]),
+        Route(paths.SCIM_ME, current_user, methods=["GET"]),
+        Route(paths.ADMIN + "/demo", create_demo, methods=["POST"]),
+        Route(paths.ADMIN + "/tables", endpoint("registerTable", register_table, fields={"name", "path", "comment"},
                                                  audit_params=lambda c: {"name": c.body.get("name")}),
               methods=["POST"]),
-        Route("/sharekit/admin/tables", endpoint("listRegisteredTables", list_registered_tables), methods=["GET"]),
-        Route("/sharekit/admin/tables/{full_name}", endpoint("unregisterTable", unregister_table), methods=["DELETE"]),
-        Route("/sharekit/admin/preview", endpoint("previewAsRecipient", preview.handle), methods=["GET"]),
+        Route(paths.ADMIN + "/tables", endpoint("listRegisteredTables", list_registered_tables), methods=["GET"]),
+        Route(paths.ADMIN + "/tables/{full_name}", endpoint("unregisterTable", unregister_table), methods=["DELETE"]),
+        Route(paths.ADMIN + "/preview", endpoint("previewAsRecipient", preview.handle), methods=["GET"]),
     ]

@@ -18,19 +18,20 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from sharekit.server import signing
+from sharekit.server import paths, signing
 from sharekit.server.audit import RequestAudit, audit_request
 from sharekit.server.auth import server_state
 from sharekit.server.errors import Forbidden, NotFound
+from sharekit.server.settings import FILE_CHUNK_BYTES, SIGNED_URL_TTL_S
 from sharekit.server.state import ServerState
 
-ACTIVATION_PATH = "/delta_sharing/retrieve_config.html"
+ACTIVATION_PATH = paths.ACTIVATION_PAGE
 TEMPLATE = Path(__file__).parent / "templates" / "activation.html"
 FORBIDDEN_SEGMENTS = ("_delta_log",)
 
 
 class DataFileResponse(FileResponse):
-    chunk_size = 1024 * 1024  # large reads: fewer event-loop round trips per file
+    chunk_size = FILE_CHUNK_BYTES
 
 
 def _refuse(request: Request, reason: str) -> Forbidden:
@@ -92,7 +93,7 @@ async def serve_file(request: Request) -> Response:
         audit_request(request, "deltaSharingGetFile", path=path, reason="missing")
         raise NotFound("The file no longer exists (the table may have been vacuumed)")
     return DataFileResponse(target, media_type="application/octet-stream",
-                            headers={"Cache-Control": "private, max-age=3600"})
+                            headers={"Cache-Control": f"private, max-age={SIGNED_URL_TTL_S}"})
 
 
 # -- activation page ------------------------------------------------------------------------------------
@@ -154,7 +155,7 @@ async def activation_download(request: Request) -> Response:
 
 
 def profile_json(base_url: str, bearer: str, expiration_ms: int | None) -> dict[str, object]:
-    profile: dict[str, object] = {"shareCredentialsVersion": 1, "endpoint": f"{base_url.rstrip('/')}/delta-sharing/",
+    profile: dict[str, object] = {"shareCredentialsVersion": 1, "endpoint": paths.profile_endpoint(base_url),
                                   "bearerToken": bearer}
     if expiration_ms is not None:
         moment = dt.datetime.fromtimestamp(expiration_ms / 1000, tz=dt.timezone.utc)
@@ -164,7 +165,7 @@ def profile_json(base_url: str, bearer: str, expiration_ms: int | None) -> dict[
 
 def routes() -> list[BaseRoute]:
     return [
-        Route(signing.FILES_PREFIX + "{area}/{key}/{rest:path}", serve_file, methods=["GET", "HEAD"]),
+        Route(paths.FILES + "{area}/{key}/{rest:path}", serve_file, methods=["GET", "HEAD"]),
         Route(ACTIVATION_PATH, activation_page, methods=["GET"]),
         Route(ACTIVATION_PATH + "/download", activation_download, methods=["POST"]),
     ]

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from sharekit.server import signing, views, wire
+from sharekit.server import paths, signing, views, wire
 from sharekit.server.audit import AuditEvent, RequestAudit, audit_request
 from sharekit.server.auth import server_state
 from sharekit.server.errors import BadRequest, Forbidden, NotFound
@@ -33,6 +33,7 @@ from sharekit.server.recipient_auth import (
     visible_tables,
 )
 from sharekit.server.records import Recipient, Share
+from sharekit.server.settings import PROTOCOL_MAX_PAGE_SIZE, PROTOCOL_PAGE_SIZE
 from sharekit.server.sharing_query import (
     Answer,
     Signer,
@@ -44,10 +45,8 @@ from sharekit.server.sharing_query import (
 from sharekit.server.snapshots import Snapshot, SnapshotCache
 from sharekit.server.state import ServerState
 
-PREFIX = "/delta-sharing"
-DEFAULT_PAGE_SIZE = 500
-MAX_PAGE_SIZE = 1000
-TABLE_PATH = PREFIX + "/shares/{share}/schemas/{schema}/tables/{table}"
+PREFIX = paths.PROTOCOL
+TABLE_PATH = paths.PROTOCOL_TABLE
 
 
 def snapshot_cache(state: ServerState) -> SnapshotCache:
@@ -69,11 +68,11 @@ def table_keys(state: ServerState) -> dict[str, str]:
 
 def _paging(request: Request, scope: str) -> tuple[int, int]:
     raw = request.query_params.get("maxResults")
-    size = DEFAULT_PAGE_SIZE
+    size = PROTOCOL_PAGE_SIZE
     if raw is not None:
         if not raw.isdigit() or len(raw) > 9:
             raise BadRequest("maxResults must be a non-negative integer")
-        size = min(int(raw), MAX_PAGE_SIZE)
+        size = min(int(raw), PROTOCOL_MAX_PAGE_SIZE)
     token = request.query_params.get("pageToken")
     if not token:
         return 0, size

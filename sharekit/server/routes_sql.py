@@ -20,17 +20,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from sharekit.server import sql
+from sharekit.server import paths, sql
+from sharekit.server import settings as s
 from sharekit.server.audit import RequestAudit, audit_request
 from sharekit.server.auth import require_admin, server_state
 from sharekit.server.errors import BadRequest, NotFound, SharekitError
 from sharekit.server.state import ServerState
 
-WAREHOUSE_ID = "sharekit-local"
-WAREHOUSE_NAME = "sharekit embedded"
-CHUNK_ROWS = 5_000
-MAX_ROWS = 1_000_000
-KEEP_STATEMENTS = 200
+WAREHOUSE_ID = s.WAREHOUSE_ID
+CHUNK_ROWS = s.STATEMENT_CHUNK_ROWS
 STATEMENTS_KEY = "routes_sql.statements"
 
 
@@ -49,12 +47,12 @@ class StatementRegistry:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.items: dict[str, Statement] = {}
-        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sharekit-sql")
+        self.pool = ThreadPoolExecutor(max_workers=s.STATEMENT_WORKERS, thread_name_prefix="sharekit-sql")
 
     def add(self, statement: Statement) -> None:
         with self.lock:
             self.items[statement.statement_id] = statement
-            while len(self.items) > KEEP_STATEMENTS:
+            while len(self.items) > s.KEEP_STATEMENTS:
                 self.items.pop(next(iter(self.items)))
 
     def get(self, statement_id: str) -> Statement:
@@ -75,11 +73,12 @@ def _registry(state: ServerState) -> StatementRegistry:
 
 def _wait_seconds(text: Any) -> float:
     if text is None:
-        return 10.0
+        return float(s.WAIT_TIMEOUT_DEFAULT_S)
     match = re.fullmatch(r"(\d+)s", str(text))
     seconds = int(match[1]) if match else -1
-    if seconds != 0 and not 5 <= seconds <= 50:
-        raise BadRequest(f"wait_timeout must be '0s' or between '5s' and '50s', got {text!r}")
+    if seconds != 0 and not s.WAIT_TIMEOUT_MIN_S <= seconds <= s.WAIT_TIMEOUT_MAX_S:
+        raise BadRequest(f"wait_timeout must be '0s' or between '{s.WAIT_TIMEOUT_MIN_S}s' and "
+                         f"'{s.WAIT_TIMEOUT_MAX_S}s', got {text!r}")
     return float(seconds)
 
 
@@ -186,7 +185,7 @@ def _run(statement: Statement, prepared: sql.Prepared, row_limit: int | None) ->
                 raise sql.as_statement_error(err) from err
         else:
             assert execution is not None
-            result = execution.run(prepared, row_limit, MAX_ROWS)
+            result = execution.run(prepared, row_limit, s.STATEMENT_MAX_ROWS)
     except sql.StatementError as err:
         if statement.state != "CANCELED":
             statement.state, statement.error = "FAILED", err
@@ -244,7 +243,7 @@ def _chunk(result: sql.ResultSet, index: int) -> dict[str, Any]:
                             "data_array": rows}
     if index + 1 < _chunk_count(result):
         data["next_chunk_index"] = index + 1
-        data["next_chunk_internal_link"] = f"/api/2.0/sql/statements/{{id}}/result/chunks/{index + 1}"
+        data["next_chunk_internal_link"] = f"{paths.SQL_API}/statements/{{id}}/result/chunks/{index + 1}"
     return data
 
 
@@ -279,7 +278,7 @@ def _response(statement: Statement) -> dict[str, Any]:
 
 
 def _warehouse() -> dict[str, Any]:
-    return {"id": WAREHOUSE_ID, "name": WAREHOUSE_NAME, "state": "RUNNING", "cluster_size": "2X-Small",
+    return {"id": WAREHOUSE_ID, "name": s.WAREHOUSE_NAME, "state": "RUNNING", "cluster_size": "2X-Small",
             "min_num_clusters": 1, "max_num_clusters": 1, "num_clusters": 1, "auto_stop_mins": 0,
             "warehouse_type": "PRO", "enable_serverless_compute": False, "creator_name": "sharekit",
             "spot_instance_policy": "COST_OPTIMIZED"}
@@ -302,11 +301,12 @@ async def get_warehouse(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/api/2.0/sql/statements", execute_statement, methods=["POST"]),
-        Route("/api/2.0/sql/statements/", execute_statement, methods=["POST"]),
-        Route("/api/2.0/sql/statements/{statement_id}", get_statement, methods=["GET"]),
-        Route("/api/2.0/sql/statements/{statement_id}/cancel", cancel_statement, methods=["POST"]),
-        Route("/api/2.0/sql/statements/{statement_id}/result/chunks/{chunk_index:int}", get_chunk, methods=["GET"]),
-        Route("/api/2.0/sql/warehouses", list_warehouses, methods=["GET"]),
-        Route("/api/2.0/sql/warehouses/{warehouse_id}", get_warehouse, methods=["GET"]),
+        Route(paths.SQL_API + "/statements", execute_statement, methods=["POST"]),
+        Route(paths.SQL_API + "/statements/", execute_statement, methods=["POST"]),
+        Route(paths.SQL_API + "/statements/{statement_id}", get_statement, methods=["GET"]),
+        Route(paths.SQL_API + "/statements/{statement_id}/cancel", cancel_statement, methods=["POST"]),
+        Route(paths.SQL_API + "/statements/{statement_id}/result/chunks/{chunk_index:int}", get_chunk,
+              methods=["GET"]),
+        Route(paths.SQL_API + "/warehouses", list_warehouses, methods=["GET"]),
+        Route(paths.SQL_API + "/warehouses/{warehouse_id}", get_warehouse, methods=["GET"]),
     ]

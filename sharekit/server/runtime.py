@@ -8,6 +8,7 @@ import socket
 import time
 from pathlib import Path
 
+from sharekit.server import settings
 from sharekit.server.home import Home
 
 
@@ -42,8 +43,9 @@ def serve(home: Path, *, host: str = "127.0.0.1", port: int = 0, demo: bool = Fa
         state.catalog.close()
 
     app = create_app(state, on_shutdown=[shutdown])
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_keep_alive=30,
-                            limit_concurrency=512, h11_max_incomplete_event_size=64 * 1024)
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_keep_alive=settings.KEEP_ALIVE_S,
+                            limit_concurrency=settings.MAX_CONCURRENCY,
+                            h11_max_incomplete_event_size=settings.MAX_INCOMPLETE_EVENT_BYTES)
     server = uvicorn.Server(config)
     state.home.write_server_info(info)
     logging.getLogger("sharekit.server").warning("sharekit server listening on %s (home %s)", base_url, home)

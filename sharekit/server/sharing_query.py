@@ -12,6 +12,7 @@ from typing import Any
 
 from sharekit.server import predicates, signing, wire
 from sharekit.server.partition_filter import PartitionFilter
+from sharekit.server.settings import SIGNED_URL_TTL_S
 from sharekit.server.snapshots import ChangeFile, FileEntry, Snapshot, SnapshotCache
 
 
@@ -21,7 +22,7 @@ class Signer:
     base_url: str
     table_key: str
     now_ms: int
-    ttl_s: int = signing.DEFAULT_TTL_S
+    ttl_s: int = SIGNED_URL_TTL_S
     area: str = "t"  # "v" for a view materialised for the recipient
 
     def table_file(self, relative: str) -> signing.SignedUrl:

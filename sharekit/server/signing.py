@@ -19,8 +19,9 @@ import hmac
 from dataclasses import dataclass
 from urllib.parse import quote
 
-DEFAULT_TTL_S = 3600
-FILES_PREFIX = "/files/"
+from sharekit.server.paths import FILES
+from sharekit.server.settings import SIGNED_URL_TTL_S
+
 EXPIRES_KEY = "X-Amz-Expires"
 SIGNATURE_KEY = "X-Amz-Signature"
 AREAS = ("t", "c", "v")
@@ -44,11 +45,11 @@ class SignedUrl:
 
 def file_path(area: str, key: str, relative: str) -> str:
     """The decoded URL path of a file (what the signature covers)."""
-    return f"{FILES_PREFIX}{area}/{key}/{relative.lstrip('/')}"
+    return f"{FILES}{area}/{key}/{relative.lstrip('/')}"
 
 
 def sign(secret: bytes, base_url: str, area: str, key: str, relative: str, now_ms: int,
-         ttl_s: int = DEFAULT_TTL_S) -> SignedUrl:
+         ttl_s: int = SIGNED_URL_TTL_S) -> SignedUrl:
     path = file_path(area, key, relative)
     expires_s = now_ms // 1000 + ttl_s
     url = (f"{base_url.rstrip('/')}{quote(path, safe='/')}?{EXPIRES_KEY}={expires_s}"

@@ -24,9 +24,8 @@ from urllib.parse import unquote
 
 from sharekit.server.errors import BadRequest
 from sharekit.server.predicates import FileFacts, file_facts
+from sharekit.server.settings import SNAPSHOT_CACHE_SIZE
 
-SNAPSHOT_CACHE_SIZE = 64
-CHANGE_TYPE = "_change_type"
 # Table features whose files cannot be listed as they are: deletion vectors hide rows inside files (deltalake
 # reports the files without their vectors) and column mapping renames columns inside them. Serving such a table
 # would hand out deleted rows or wrong column names, so it is refused instead.

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sharekit.server import audit_store
+from sharekit.server.settings import DUCKDB_THREADS
 
 AUDIT_TABLE = "system.access.audit"
 VIEW = "sharekit_audit"
@@ -267,7 +268,7 @@ class Execution:
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone='UTC'")
         self.con.execute("SET enable_progress_bar=false")
-        self.con.execute("SET threads=2")
+        self.con.execute(f"SET threads={int(DUCKDB_THREADS)}")
         self.con.execute("SET allowed_directories=?", [[str(audit_dir.resolve()) + "/"]])
         self.con.execute("SET enable_external_access=false")
         self.con.execute("SET lock_configuration=true")

@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING
 
 from sharekit.server.audit import AuditLog
 from sharekit.server.home import Home
+from sharekit.server.settings import ADMIN_USER
 from sharekit.types import Clock
 
 if TYPE_CHECKING:
     from sharekit.server.catalog import CatalogStore
     from sharekit.server.tables import TableRegistry
-
-ADMIN_USER = "admin@sharekit.local"
 
 
 @dataclass

@@ -25,6 +25,7 @@ from sharekit.server import names
 from sharekit.server.catalog import CatalogStore, TableRegistration
 from sharekit.server.errors import BadRequest, Conflict, NotFound
 from sharekit.server.home import Home
+from sharekit.server.settings import METADATA_CACHE_SIZE
 
 _LOG_FILE = re.compile(r"^(\d{20})\.(?:json|checkpoint\.parquet|checkpoint\.\d+\.\d+\.parquet)$")
 _PRIMITIVES = {
@@ -166,7 +167,7 @@ class TableRegistry:
             return cached
         meta = _read_metadata(entry)
         with self._lock:
-            if len(self._cache) > 512:
+            if len(self._cache) > METADATA_CACHE_SIZE:
                 self._cache.clear()
             self._cache[(str(entry.path), meta.version)] = meta
         return meta

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from sharekit.server import names, signing
 from sharekit.server.catalog import TableRegistration
 from sharekit.server.errors import BadRequest, Conflict, Forbidden, NotFound
+from sharekit.server.settings import DUCKDB_THREADS, SIGNED_URL_TTL_S, VIEW_KEEP_STATES
 from sharekit.server.snapshots import FileEntry, Snapshot
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 FUNCTION = "current_recipient"
 VIEWS_DIR = "views"
 DATA_FILE = "part-00000.parquet"
-KEEP_STATES = 32  # materialisations kept per view (recipient property values x source versions)
 BLOCKED_FUNCTION = re.compile(r"^(read_|parquet_|glob|sniff_|query|iceberg_|delta_scan|sqlite_|postgres_|mysql_|"
                               r"httpfs|load|install|getenv|current_setting|duckdb_|pragma_|system)", re.IGNORECASE)
 _locks: dict[str, threading.Lock] = {}
@@ -256,7 +256,7 @@ def run(analysis: Analysis, versions: Mapping[str, int], values: Mapping[str, st
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone='UTC'")
-        con.execute("SET threads=2")
+        con.execute(f"SET threads={int(DUCKDB_THREADS)}")
         for i, full in enumerate(sorted(analysis.sources)):
             entry = analysis.sources[full]
             try:
@@ -400,14 +400,14 @@ def materialise(state: ServerState, entry: TableEntry, properties: Mapping[str, 
 
 
 def _prune(root: Path, keep: Path) -> None:
-    """Drop materialisations beyond the newest ``KEEP_STATES`` of a view, but never one younger than a signed URL's
+    """Drop materialisations beyond the newest ``VIEW_KEEP_STATES`` of a view, but never one younger than a signed URL's
     life (a recipient may still be downloading it)."""
     import shutil
 
     states = sorted((p for p in root.iterdir() if p.is_dir() and p != keep), key=lambda p: p.stat().st_mtime,
                     reverse=True)
-    cutoff = time.time() - signing.DEFAULT_TTL_S
-    for old in states[KEEP_STATES - 1:]:
+    cutoff = time.time() - SIGNED_URL_TTL_S
+    for old in states[VIEW_KEEP_STATES - 1:]:
         if old.stat().st_mtime < cutoff:
             shutil.rmtree(old, ignore_errors=True)
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import requests
 
-from sharekit.server import signing
+from sharekit.server import settings, signing
 from sharekit.server.app import create_app
 from sharekit.server.catalog import GrantChange, ObjectChange
 from sharekit.server.records import SharedObject
@@ -125,10 +125,10 @@ def test_urls_expire_after_an_hour_and_tokens_at_expiration(local_app: tuple[InP
     auth = {"Authorization": f"Bearer {bearer}"}
     lines = client.post("/delta-sharing/shares/s/schemas/sales/tables/orders/query", json={}, headers=auth).text
     first = json.loads(lines.splitlines()[2])["file"]
-    assert first["expirationTimestamp"] == int(clock.now * 1000) + signing.DEFAULT_TTL_S * 1000
+    assert first["expirationTimestamp"] == int(clock.now * 1000) + settings.SIGNED_URL_TTL_S * 1000
     path = first["url"].removeprefix("http://testserver")
     assert client.head(path).status_code == 200
-    clock.now += signing.DEFAULT_TTL_S - 1
+    clock.now += settings.SIGNED_URL_TTL_S - 1
     assert client.get(path).status_code == 200
     clock.now += 2
     expired = client.get(path)
