@@ -21,12 +21,10 @@ from dataclasses import replace as replace_record
 from pathlib import Path
 from typing import Any
 
-from sharekit.server import auth
 from sharekit.server.catalog_model import (
     GrantChange,
     ObjectChange,
     TableRegistration,
-    activation_token,
     apply_object_change,
     decode_page_token,
     effective_expiry,
@@ -45,13 +43,14 @@ from sharekit.server.records import (
     Share,
     SharedObject,
 )
+from sharekit.server.security.tokens import activation_token, hash_token, new_token, tokens_equal
 from sharekit.types import Clock
 
 PRIVILEGE = "SELECT"
 
 __all__ = [
     "PRIVILEGE", "CatalogStore", "GrantChange", "ObjectChange", "TableRegistration",
-    "activation_token", "decode_page_token", "encode_page_token", "page_size", "paginate",
+    "decode_page_token", "encode_page_token", "page_size", "paginate",
 ]
 
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -328,12 +327,12 @@ class CatalogStore:
             return self._recipient(conn, self._recipient_row(conn, row["name"]))
 
     def recipient_for_token(self, token: str, now_ms: int) -> tuple[Recipient, RecipientToken] | None:
-        digest = auth.hash_token(token)
+        digest = hash_token(token)
         with self._tx(False) as conn:
             found = conn.execute("""SELECT t.*, r.expiration_time AS recipient_expiration FROM recipient_tokens t
                                     JOIN recipients r ON r.id = t.recipient_id WHERE t.token_hash = ?""",
                                  (digest,)).fetchone()
-            if found is None or not auth.tokens_equal(found["token_hash"], digest):
+            if found is None or not tokens_equal(found["token_hash"], digest):
                 return None
             expiry = effective_expiry(found["expiration_time"], found["recipient_expiration"])
             if expiry is not None and expiry <= now_ms:
@@ -349,11 +348,11 @@ class CatalogStore:
 
     def retrieve_activation(self, activation_token: str, now_ms: int) -> tuple[Recipient, str, int | None]:
         """Spend the activation link: mint a bearer token, keep only its hash, return the plaintext once."""
-        bearer = auth.new_token()
+        bearer = new_token()
         with self._tx(True) as conn:
             token = self._unspent_token(conn, activation_token, now_ms)
             conn.execute("UPDATE recipient_tokens SET token_hash = ?, retrieved_at = ?, updated_at = ? WHERE id = ?",
-                         (auth.hash_token(bearer), now_ms, now_ms, token["id"]))
+                         (hash_token(bearer), now_ms, now_ms, token["id"]))
             conn.execute("UPDATE recipients SET activated = 1 WHERE id = ?", (token["recipient_id"],))
             row = conn.execute("SELECT * FROM recipients WHERE id = ?", (token["recipient_id"],)).fetchone()
             expiry = effective_expiry(token["expiration_time"], row["expiration_time"])
@@ -364,7 +363,7 @@ class CatalogStore:
             """SELECT t.*, r.expiration_time AS recipient_expiration FROM recipient_tokens t
                JOIN recipients r ON r.id = t.recipient_id WHERE t.retrieved_at IS NULL""").fetchall()
         for row in rows:
-            if auth.tokens_equal(activation_token(self.secret, row["id"]), activation):
+            if tokens_equal(activation_token(self.secret, row["id"]), activation):
                 expiry = effective_expiry(row["expiration_time"], row["recipient_expiration"])
                 if expiry is None or expiry > now_ms:
                     return row

@@ -1,11 +1,9 @@
-"""The catalog store's plain logic, kept apart from its SQL: change records, page tokens, activation tokens,
+"""The catalog store's plain logic, kept apart from its SQL: change records, page tokens,
 and how a list of shared objects changes under ADD / REMOVE / UPDATE (names and aliases unique)."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -41,11 +39,6 @@ class TableRegistration:
     comment: str | None = None
     view_definition: str | None = None
     created_at: int = 0
-
-
-def activation_token(secret: bytes, token_id: str) -> str:
-    digest = hmac.new(secret, b"activation:" + token_id.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def encode_page_token(after: str) -> str:

@@ -18,10 +18,11 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sharekit.server import signing, wire
+from sharekit.server import wire
 from sharekit.server.errors import BadRequest, SharekitError
 from sharekit.server.records import Recipient, Share
 from sharekit.server.rest_common import Call
+from sharekit.server.security import signing
 from sharekit.server.settings import PREVIEW_DEFAULT_ROWS, PREVIEW_MAX_ROWS
 
 if TYPE_CHECKING:

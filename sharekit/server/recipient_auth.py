@@ -8,15 +8,16 @@ a share that is not granted get the same answer, so a recipient cannot probe wha
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 from starlette.requests import Request
 
 from sharekit.server.audit import RequestAudit
-from sharekit.server.auth import bearer_token, server_state
 from sharekit.server.errors import Forbidden, NotFound, Unauthenticated
 from sharekit.server.records import Recipient, RecipientToken, Share, SharedObject
+from sharekit.server.rest_common import server_state
+from sharekit.server.security.ip_access import ip_allowed
+from sharekit.server.security.tokens import bearer_token
 from sharekit.server.state import ServerState
 
 
@@ -28,7 +29,7 @@ class Caller:
 
 def authenticate(request: Request, audit: RequestAudit | None = None) -> Caller:
     state = server_state(request)
-    token = bearer_token(request)
+    token = bearer_token(request.headers.get("authorization"))
     if token is None:
         raise Unauthenticated("Missing credentials: send 'Authorization: Bearer <token>' from the profile file")
     found = state.catalog.recipient_for_token(token, state.now_ms())
@@ -43,27 +44,6 @@ def authenticate(request: Request, audit: RequestAudit | None = None) -> Caller:
         raise Forbidden(f"Source IP address {client.host if client else 'unknown'} is not in the recipient's "
                         "IP access list")
     return Caller(recipient, live_token)
-
-
-def ip_allowed(access_list: tuple[str, ...] | None, host: str | None) -> bool:
-    """No list (or an empty one) = any address; otherwise the address must fall in one of the CIDRs."""
-    if not access_list:
-        return True
-    if host is None:
-        return False
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    for entry in access_list:
-        try:
-            if address in ipaddress.ip_network(entry.strip(), strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
 
 
 def granted_share(request: Request, caller: Caller, share_name: str) -> Share:

@@ -15,8 +15,8 @@ from starlette.responses import JSONResponse, Response
 
 from sharekit.server import paths
 from sharekit.server.audit import RequestAudit, audit_request
-from sharekit.server.auth import require_admin, server_state
 from sharekit.server.errors import BadRequest
+from sharekit.server.security import admin
 from sharekit.server.state import ServerState
 from sharekit.types import JSONObject
 
@@ -66,6 +66,18 @@ class Call:
         if required and not raw:
             raise BadRequest(f"Query parameter {key} is required")
         return raw or None
+
+
+def server_state(request: Request) -> ServerState:
+    state: ServerState = request.app.state.sharekit
+    return state
+
+
+def require_admin(request: Request) -> str:
+    """The provider's admin token guards every management call; returns the acting user's name."""
+    state = server_state(request)
+    admin.require_admin(request.headers.get("authorization"), state.admin_token)
+    return state.admin_user
 
 
 Handler = Callable[[Call], "JSONObject | list[Any]"]

@@ -9,8 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sharekit.server import paths, preview
-from sharekit.server.auth import require_admin, server_state
-from sharekit.server.rest_common import Call, endpoint, opt_str, req_str
+from sharekit.server.rest_common import Call, endpoint, opt_str, req_str, require_admin, server_state
 from sharekit.server.settings import WORKSPACE_ID
 
 

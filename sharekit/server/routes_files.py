@@ -18,10 +18,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from sharekit.server import paths, signing
+from sharekit.server import paths
 from sharekit.server.audit import RequestAudit, audit_request
-from sharekit.server.auth import server_state
 from sharekit.server.errors import Forbidden, NotFound
+from sharekit.server.rest_common import server_state
+from sharekit.server.security import signing
 from sharekit.server.settings import FILE_CHUNK_BYTES, SIGNED_URL_TTL_S
 from sharekit.server.state import ServerState
 

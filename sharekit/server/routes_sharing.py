@@ -18,9 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from sharekit.server import paths, signing, views, wire
+from sharekit.server import paths, views, wire
 from sharekit.server.audit import AuditEvent, RequestAudit, audit_request
-from sharekit.server.auth import server_state
 from sharekit.server.errors import BadRequest, Forbidden, NotFound
 from sharekit.server.partition_filter import ALLOW_ALL, for_recipient
 from sharekit.server.recipient_auth import (
@@ -33,6 +32,8 @@ from sharekit.server.recipient_auth import (
     visible_tables,
 )
 from sharekit.server.records import Recipient, Share
+from sharekit.server.rest_common import server_state
+from sharekit.server.security import signing
 from sharekit.server.settings import PROTOCOL_MAX_PAGE_SIZE, PROTOCOL_PAGE_SIZE
 from sharekit.server.sharing_query import (
     Answer,

@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sharekit.server import predicates, signing, wire
+from sharekit.server import predicates, wire
 from sharekit.server.partition_filter import PartitionFilter
+from sharekit.server.security import signing
 from sharekit.server.settings import SIGNED_URL_TTL_S
 from sharekit.server.snapshots import ChangeFile, FileEntry, Snapshot, SnapshotCache
 

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sharekit.server import names, signing
+from sharekit.server import names
 from sharekit.server.catalog import TableRegistration
 from sharekit.server.errors import BadRequest, Conflict, Forbidden, NotFound
+from sharekit.server.security import signing
 from sharekit.server.settings import DUCKDB_THREADS, SIGNED_URL_TTL_S, VIEW_KEEP_STATES
 from sharekit.server.snapshots import FileEntry, Snapshot
 

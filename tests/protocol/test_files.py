@@ -12,10 +12,11 @@ import httpx
 import pytest
 import requests
 
-from sharekit.server import settings, signing
+from sharekit.server import settings
 from sharekit.server.app import create_app
 from sharekit.server.catalog import GrantChange, ObjectChange
 from sharekit.server.records import SharedObject
+from sharekit.server.security import signing
 from sharekit.server.state import build_state
 from tests.protocol.conftest import Provider, Shared
 

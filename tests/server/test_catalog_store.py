@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sharekit.server import auth
-from sharekit.server.catalog import CatalogStore, GrantChange, ObjectChange, activation_token
+from sharekit.server.catalog import CatalogStore, GrantChange, ObjectChange
 from sharekit.server.errors import BadRequest, Conflict, NotFound
 from sharekit.server.records import SharedObject
+from sharekit.server.security.tokens import activation_token, hash_token
 from tests.server.conftest import Clock
 
 SECRET = b"s" * 32
@@ -123,7 +123,7 @@ def test_activation_is_single_use_and_only_the_hash_is_stored(store: CatalogStor
     with pytest.raises(NotFound):
         store.activation_info(link)
     rows = sqlite3.connect(store.path).execute("SELECT token_hash FROM recipient_tokens").fetchall()
-    assert rows == [(auth.hash_token(bearer),)]
+    assert rows == [(hash_token(bearer),)]
     raw = store.path.read_bytes() + Path(str(store.path) + "-wal").read_bytes()
     assert bearer.encode() not in raw and link.encode() not in raw
     found = store.recipient_for_token(bearer, store.now_ms())
