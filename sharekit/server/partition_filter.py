@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sharekit.server.records import Partition, Recipient, SharedObject
+from sharekit.server.metastore.records import Partition, Recipient, SharedObject
 
 
 @dataclass(frozen=True)

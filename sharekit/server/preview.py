@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sharekit.server import wire
 from sharekit.server.errors import BadRequest, SharekitError
-from sharekit.server.records import Recipient, Share
+from sharekit.server.metastore.records import Recipient, Share
 from sharekit.server.rest_common import Call
 from sharekit.server.security import signing
 from sharekit.server.settings import PREVIEW_DEFAULT_ROWS, PREVIEW_MAX_ROWS
@@ -137,9 +137,9 @@ def preview_object(state: ServerState, table: VisibleTable, recipient: Recipient
 def preview(state: ServerState, recipient_name: str, share_name: str, *, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
     from sharekit.server.recipient_auth import visible_tables_in
 
-    recipient = state.catalog.get_recipient(recipient_name.lower())
-    share: Share = state.catalog.get_share(share_name.lower())
-    granted = share.name in state.catalog.shares_for_recipient(recipient.name)
+    recipient = state.metastore.get_recipient(recipient_name.lower())
+    share: Share = state.metastore.get_share(share_name.lower())
+    granted = share.name in state.metastore.shares_for_recipient(recipient.name)
     objects = [preview_object(state, table, recipient, limit) for table in visible_tables_in(state, share)]
     return {"recipient": recipient.name, "share": share.name, "granted": granted,
             "properties": dict(recipient.properties or {}), "objects": objects}

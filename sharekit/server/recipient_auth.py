@@ -14,7 +14,7 @@ from starlette.requests import Request
 
 from sharekit.server.audit import RequestAudit
 from sharekit.server.errors import Forbidden, NotFound, Unauthenticated
-from sharekit.server.records import Recipient, RecipientToken, Share, SharedObject
+from sharekit.server.metastore.records import Recipient, RecipientToken, Share, SharedObject
 from sharekit.server.rest_common import server_state
 from sharekit.server.security.ip_access import ip_allowed
 from sharekit.server.security.tokens import bearer_token
@@ -32,7 +32,7 @@ def authenticate(request: Request, audit: RequestAudit | None = None) -> Caller:
     token = bearer_token(request.headers.get("authorization"))
     if token is None:
         raise Unauthenticated("Missing credentials: send 'Authorization: Bearer <token>' from the profile file")
-    found = state.catalog.recipient_for_token(token, state.now_ms())
+    found = state.metastore.recipient_for_token(token, state.now_ms())
     if found is None:
         raise Unauthenticated("The bearer token is invalid or has expired")
     recipient, live_token = found
@@ -50,17 +50,17 @@ def granted_share(request: Request, caller: Caller, share_name: str) -> Share:
     """The share if it is granted to the caller (``SELECT``); otherwise 403, whether it exists or not."""
     state = server_state(request)
     wanted = share_name.lower()
-    for name in state.catalog.shares_for_recipient(caller.recipient.name):
+    for name in state.metastore.shares_for_recipient(caller.recipient.name):
         if name.lower() == wanted:
             try:
-                return state.catalog.get_share(name)
+                return state.metastore.get_share(name)
             except NotFound:
                 break  # deleted between the two reads
     raise Forbidden(f"User does not have SELECT on Share {share_name}")
 
 
 def granted_shares(request: Request, caller: Caller) -> list[str]:
-    return server_state(request).catalog.shares_for_recipient(caller.recipient.name)
+    return server_state(request).metastore.shares_for_recipient(caller.recipient.name)
 
 
 @dataclass(frozen=True)

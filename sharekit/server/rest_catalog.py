@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from sharekit.server import names
-from sharekit.server.catalog import paginate
+from sharekit.names import like_pattern
 from sharekit.server.errors import NotFound
+from sharekit.server.metastore import names
+from sharekit.server.metastore.paging import paginate
 from sharekit.server.rest_common import API, Call, drop_none, endpoint
 from sharekit.server.settings import METASTORE_ID
 from sharekit.server.tables import TableEntry, TableRegistry
@@ -97,8 +98,8 @@ def table_exists(call: Call) -> JSONObject:
 
 def table_summaries(call: Call) -> JSONObject:
     catalog = str(call.query_str("catalog_name", required=True)).lower()
-    schema_pattern = names.like_pattern(call.query_str("schema_name_pattern") or "%")
-    table_pattern = names.like_pattern(call.query_str("table_name_pattern") or "%")
+    schema_pattern = like_pattern(call.query_str("schema_name_pattern") or "%")
+    table_pattern = like_pattern(call.query_str("table_name_pattern") or "%")
     tables = call.state.tables
     if catalog not in tables.list_catalogs():
         raise NotFound(f"Catalog '{catalog}' does not exist.", "CATALOG_DOES_NOT_EXIST")

@@ -6,10 +6,11 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Route
 
-from sharekit.server import names, paths
-from sharekit.server.catalog import paginate
+from sharekit.server import paths
 from sharekit.server.errors import BadRequest
-from sharekit.server.records import Recipient, RecipientToken
+from sharekit.server.metastore import names
+from sharekit.server.metastore.paging import paginate
+from sharekit.server.metastore.records import Recipient, RecipientToken
 from sharekit.server.rest_common import (
     API,
     Call,
@@ -106,18 +107,18 @@ def create_recipient(call: Call) -> JSONObject:
         if body.get(key) is not None:
             raise BadRequest(f"Field '{key}' applies only to DATABRICKS recipients")
     ips = _ip_list(body)
-    recipient = call.state.catalog.create_recipient(
+    recipient = call.state.metastore.create_recipient(
         name, user=call.user or "", comment=opt_str(body, "comment"), owner=opt_str(body, "owner"),
         properties=_properties(body), ip_access_list=ips, expiration_time=_expiration(call))
     return recipient_json(recipient, call.state.base_url)
 
 
 def get_recipient(call: Call) -> JSONObject:
-    return recipient_json(call.state.catalog.get_recipient(_name(call)), call.state.base_url)
+    return recipient_json(call.state.metastore.get_recipient(_name(call)), call.state.base_url)
 
 
 def list_recipients(call: Call) -> JSONObject:
-    page = call.state.catalog.list_recipients(max_results=call.query_int("max_results"),
+    page = call.state.metastore.list_recipients(max_results=call.query_int("max_results"),
                                               page_token=call.query_str("page_token"))
     return drop_none({"recipients": [recipient_json(r, call.state.base_url) for r in page.items],
                       "next_page_token": page.next_page_token})
@@ -138,12 +139,12 @@ def update_recipient(call: Call) -> JSONObject:
         changes["properties"] = properties
     if "ip_access_list" in body:
         changes["ip_access_list"] = _ip_list(body)
-    recipient = call.state.catalog.update_recipient(_name(call), user=call.user or "", changes=changes)
+    recipient = call.state.metastore.update_recipient(_name(call), user=call.user or "", changes=changes)
     return recipient_json(recipient, call.state.base_url)
 
 
 def delete_recipient(call: Call) -> JSONObject:
-    call.state.catalog.delete_recipient(_name(call))
+    call.state.metastore.delete_recipient(_name(call))
     return {}
 
 
@@ -153,13 +154,13 @@ def rotate_token(call: Call) -> JSONObject:
         raise BadRequest("Field 'existing_token_expire_in_seconds' is required")
     if seconds < 0:
         raise BadRequest(f"existing_token_expire_in_seconds must not be negative, got {seconds}")
-    recipient = call.state.catalog.rotate_recipient_token(_name(call), existing_token_expire_in_seconds=seconds,
+    recipient = call.state.metastore.rotate_recipient_token(_name(call), existing_token_expire_in_seconds=seconds,
                                                           user=call.user or "")
     return recipient_json(recipient, call.state.base_url)
 
 
 def share_permissions(call: Call) -> JSONObject:
-    grants = {g.share: g for g in call.state.catalog.recipient_grants(_name(call))}
+    grants = {g.share: g for g in call.state.metastore.recipient_grants(_name(call))}
     keys, token = paginate(sorted(grants), call.query_int("max_results"), call.query_str("page_token"))
     out = [{"share_name": k, "privilege_assignments": [{"principal": grants[k].recipient,
                                                         "privileges": list(grants[k].privileges)}]} for k in keys]
@@ -175,13 +176,13 @@ def _activation_token(call: Call) -> str:
 
 
 def activation_info(call: Call) -> JSONObject:
-    recipient = call.state.catalog.activation_info(_activation_token(call))
+    recipient = call.state.metastore.activation_info(_activation_token(call))
     call.audit.request_params["recipient_name"] = recipient.name
     return {"recipient_name": recipient.name, "authentication_type": recipient.authentication_type}
 
 
 def retrieve_token(call: Call) -> JSONObject:
-    recipient, bearer, expiration = call.state.catalog.retrieve_activation(_activation_token(call),
+    recipient, bearer, expiration = call.state.metastore.retrieve_activation(_activation_token(call),
                                                                            call.state.now_ms())
     call.audit.request_params["recipient_name"] = recipient.name
     return drop_none({

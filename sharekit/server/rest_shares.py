@@ -6,10 +6,11 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Route
 
-from sharekit.server import names
-from sharekit.server.catalog import GrantChange, ObjectChange, paginate
 from sharekit.server.errors import BadRequest
-from sharekit.server.records import Grant, Partition, PartitionValue, Share, SharedObject
+from sharekit.server.metastore import names
+from sharekit.server.metastore.changes import GrantChange, ObjectChange
+from sharekit.server.metastore.paging import paginate
+from sharekit.server.metastore.records import Grant, Partition, PartitionValue, Share, SharedObject
 from sharekit.server.rest_common import (
     API,
     Call,
@@ -166,17 +167,17 @@ def create_share(call: Call) -> JSONObject:
     name = names.securable_name(req_str(call.body, "name"), "share")
     if call.body.get("storage_root") is not None:
         raise BadRequest("storage_root is not supported by the embedded server (tables are local Delta folders)")
-    share = call.state.catalog.create_share(name, user=call.user or "", comment=opt_str(call.body, "comment"))
+    share = call.state.metastore.create_share(name, user=call.user or "", comment=opt_str(call.body, "comment"))
     return share_json(share, include_objects=False)
 
 
 def get_share(call: Call) -> JSONObject:
-    share = call.state.catalog.get_share(_share_name(call))
+    share = call.state.metastore.get_share(_share_name(call))
     return share_json(share, include_objects=call.query_bool("include_shared_data"))
 
 
 def list_shares(call: Call) -> JSONObject:
-    page = call.state.catalog.list_shares(max_results=call.query_int("max_results"),
+    page = call.state.metastore.list_shares(max_results=call.query_int("max_results"),
                                           page_token=call.query_str("page_token"))
     return drop_none({"shares": [share_json(s, include_objects=False) for s in page.items],
                       "next_page_token": page.next_page_token})
@@ -198,17 +199,17 @@ def update_share(call: Call) -> JSONObject:
     if new_name:
         changes["new_name"] = names.securable_name(new_name, "share")
     updates = [parse_update(raw, i, call.state.tables) for i, raw in enumerate(raw_updates)]
-    share = call.state.catalog.update_share(_share_name(call), user=call.user or "", changes=changes, updates=updates)
+    share = call.state.metastore.update_share(_share_name(call), user=call.user or "", changes=changes, updates=updates)
     return share_json(share, include_objects=True)
 
 
 def delete_share(call: Call) -> JSONObject:
-    call.state.catalog.delete_share(_share_name(call))
+    call.state.metastore.delete_share(_share_name(call))
     return {}
 
 
 def get_permissions(call: Call) -> JSONObject:
-    grants = call.state.catalog.share_grants(_share_name(call))
+    grants = call.state.metastore.share_grants(_share_name(call))
     max_results = call.query_int("max_results")
     if max_results is None and call.query_str("page_token") is None:
         return {"privilege_assignments": assignments_json(grants)}
@@ -232,7 +233,7 @@ def update_permissions(call: Call) -> JSONObject:
                 raise BadRequest(f"Privilege '{privilege}' cannot be granted on a share: "
                                  "recipients are granted SELECT only")
         changes.append(GrantChange(principal, tuple(p.upper() for p in add), tuple(p.upper() for p in remove)))
-    grants = call.state.catalog.update_share_grants(_share_name(call), changes)
+    grants = call.state.metastore.update_share_grants(_share_name(call), changes)
     return {} if omit else {"privilege_assignments": assignments_json(grants)}
 
 

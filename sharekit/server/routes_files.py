@@ -124,7 +124,7 @@ async def activation_page(request: Request) -> Response:
     token = _activation_token(request)
     state = server_state(request)
     try:
-        recipient = state.catalog.activation_info(token) if token else None
+        recipient = state.metastore.activation_info(token) if token else None
     except NotFound:
         recipient = None
     if recipient is None:
@@ -146,7 +146,7 @@ async def activation_download(request: Request) -> Response:
     try:
         if not token:
             raise NotFound("no activation token")
-        recipient, bearer, expiry = state.catalog.retrieve_activation(token, state.now_ms())
+        recipient, bearer, expiry = state.metastore.retrieve_activation(token, state.now_ms())
     except NotFound:
         return _spent(entry, "This activation link was already used, has expired, or is not valid.")
     entry.request_params["recipient_name"] = recipient.name

@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 from sharekit.server import paths, views, wire
 from sharekit.server.audit import AuditEvent, RequestAudit, audit_request
 from sharekit.server.errors import BadRequest, Forbidden, NotFound
+from sharekit.server.metastore.records import Recipient, Share
 from sharekit.server.partition_filter import ALLOW_ALL, for_recipient
 from sharekit.server.recipient_auth import (
     Caller,
@@ -31,7 +32,6 @@ from sharekit.server.recipient_auth import (
     granted_shares,
     visible_tables,
 )
-from sharekit.server.records import Recipient, Share
 from sharekit.server.rest_common import server_state
 from sharekit.server.security import signing
 from sharekit.server.settings import PROTOCOL_MAX_PAGE_SIZE, PROTOCOL_PAGE_SIZE
@@ -100,7 +100,7 @@ async def list_shares(request: Request) -> Response:
     entry = audit_request(request, "deltaSharingListShares", options=_options(request))
     caller = authenticate(request, entry)
     offset, size = _paging(request, "shares")
-    catalog = server_state(request).catalog
+    catalog = server_state(request).metastore
     names = granted_shares(request, caller)
     window = names[offset:offset + size]
     ids = {}

@@ -13,14 +13,14 @@ from sharekit.server.settings import ADMIN_USER
 from sharekit.types import Clock
 
 if TYPE_CHECKING:
-    from sharekit.server.catalog import CatalogStore
+    from sharekit.server.metastore.store import MetastoreStore
     from sharekit.server.tables import TableRegistry
 
 
 @dataclass
 class ServerState:
     home: Home
-    catalog: CatalogStore
+    metastore: MetastoreStore
     tables: TableRegistry
     audit: AuditLog
     secret: bytes
@@ -36,19 +36,19 @@ class ServerState:
 
 def build_state(root: Path, *, clock: Clock = time.time, base_url: str = "http://127.0.0.1") -> ServerState:
     """Open (creating on first use) the state under ``root``."""
-    from sharekit.server.catalog import CatalogStore
+    from sharekit.server.metastore.store import MetastoreStore
     from sharekit.server.tables import TableRegistry
     from sharekit.server.views import view_columns
 
     home = Home(root)
     home.ensure()
     secret = home.secret()
-    catalog = CatalogStore(home.catalog_db, clock=clock, secret=secret)
-    tables = TableRegistry(home, store=catalog)
+    metastore = MetastoreStore(home.metastore_db, clock=clock, secret=secret)
+    tables = TableRegistry(home, store=metastore)
     tables.view_columns = lambda entry: view_columns(tables, entry)
     return ServerState(
         home=home,
-        catalog=catalog,
+        metastore=metastore,
         tables=tables,
         audit=AuditLog(home.audit_dir, clock=clock),
         secret=secret,

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sharekit.server import names
-from sharekit.server.catalog import CatalogStore, TableRegistration
 from sharekit.server.errors import BadRequest, Conflict, NotFound
 from sharekit.server.home import Home
+from sharekit.server.metastore import names
+from sharekit.server.metastore.changes import TableRegistration
+from sharekit.server.metastore.store import MetastoreStore
 from sharekit.server.settings import METADATA_CACHE_SIZE
 
 _LOG_FILE = re.compile(r"^(\d{20})\.(?:json|checkpoint\.parquet|checkpoint\.\d+\.\d+\.parquet)$")
@@ -65,7 +66,7 @@ class TableMetadata:
 
 
 class TableRegistry:
-    def __init__(self, home: Home, store: CatalogStore | None = None) -> None:
+    def __init__(self, home: Home, store: MetastoreStore | None = None) -> None:
         self.home = home
         self._store = store
         self._lock = threading.Lock()
@@ -73,10 +74,10 @@ class TableRegistry:
         self.view_columns: Callable[[TableEntry], list[dict[str, Any]]] | None = None
 
     @property
-    def store(self) -> CatalogStore:
+    def store(self) -> MetastoreStore:
         with self._lock:
             if self._store is None:
-                self._store = CatalogStore(self.home.catalog_db)
+                self._store = MetastoreStore(self.home.metastore_db)
             return self._store
 
     # -- names ------------------------------------------------------------------------------------

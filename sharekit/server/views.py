@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sharekit.server import names
-from sharekit.server.catalog import TableRegistration
 from sharekit.server.errors import BadRequest, Conflict, Forbidden, NotFound
+from sharekit.server.metastore import names
+from sharekit.server.metastore.changes import TableRegistration
 from sharekit.server.security import signing
 from sharekit.server.settings import DUCKDB_THREADS, SIGNED_URL_TTL_S, VIEW_KEEP_STATES
 from sharekit.server.snapshots import FileEntry, Snapshot
@@ -148,7 +148,7 @@ def create_view(state: ServerState, statement: str, tree: Any) -> str:
         return spec.full_name
     analysis = analyse(state.tables, spec.full_name, spec.query_text)
     _schema(analysis, spec.full_name, state.tables)  # it must run on the sources as they are now
-    state.catalog.put_view(TableRegistration(spec.full_name, None, "VIEW", spec.comment, spec.query_text),
+    state.metastore.put_view(TableRegistration(spec.full_name, None, "VIEW", spec.comment, spec.query_text),
                            replace=spec.replace)
     return spec.full_name
 

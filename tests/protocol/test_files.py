@@ -14,8 +14,8 @@ import requests
 
 from sharekit.server import settings
 from sharekit.server.app import create_app
-from sharekit.server.catalog import GrantChange, ObjectChange
-from sharekit.server.records import SharedObject
+from sharekit.server.metastore.changes import GrantChange, ObjectChange
+from sharekit.server.metastore.records import SharedObject
 from sharekit.server.security import signing
 from sharekit.server.state import build_state
 from tests.protocol.conftest import Provider, Shared
@@ -106,7 +106,7 @@ def local_app(home: Path) -> Iterator[tuple[InProcess, Clock, str, str]]:
     """An in-process server with a settable clock; share + recipient arranged directly in the catalog."""
     clock = Clock(1_800_000_000.0)
     state = build_state(home, clock=clock, base_url="http://testserver")
-    catalog = state.catalog
+    catalog = state.metastore
     catalog.create_share("s", user="admin")
     catalog.update_share("s", user="admin", updates=[ObjectChange("ADD", SharedObject("main.sales.orders"))])
     catalog.create_recipient("r", user="admin", expiration_time=int((clock.now + 7200) * 1000))

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from sharekit.server import predicates, wire
 from sharekit.server.errors import BadRequest
+from sharekit.server.metastore.records import Partition, PartitionValue, Recipient, SharedObject
 from sharekit.server.partition_filter import for_recipient
-from sharekit.server.records import Partition, PartitionValue, Recipient, SharedObject
 from sharekit.server.snapshots import SnapshotCache, partition_string
 
 # -- predicates: soundness against row-level evaluation -------------------------------------------------

@@ -51,7 +51,7 @@ def state(home: Path, clock: Clock) -> Iterator[ServerState]:
     try:
         yield built
     finally:
-        built.catalog.close()
+        built.metastore.close()
         built.audit.close()
 
 

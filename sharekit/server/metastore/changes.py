@@ -1,16 +1,12 @@
-"""The catalog store's plain logic, kept apart from its SQL: change records, page tokens,
-and how a list of shared objects changes under ADD / REMOVE / UPDATE (names and aliases unique)."""
+"""The metastore's plain logic, kept apart from its SQL: change records, token liveness, and how a list of shared
+objects changes under ADD / REMOVE / UPDATE (names and aliases unique)."""
 
 from __future__ import annotations
 
-import base64
-import json
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from sharekit.server.errors import BadRequest, Conflict, NotFound
-from sharekit.server.records import SharedObject
-from sharekit.server.settings import UC_MAX_PAGE_SIZE, UC_PAGE_SIZE
+from sharekit.server.errors import Conflict, NotFound
+from sharekit.server.metastore.records import SharedObject
 
 
 @dataclass(frozen=True)
@@ -41,41 +37,15 @@ class TableRegistration:
     created_at: int = 0
 
 
-def encode_page_token(after: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"after": after}).encode()).decode().rstrip("=")
-
-
-def decode_page_token(token: str | None) -> str | None:
-    if not token:
-        return None
-    try:
-        after = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))["after"]
-    except (ValueError, TypeError, KeyError) as err:
-        raise BadRequest("Invalid page_token") from err
-    if not isinstance(after, str):
-        raise BadRequest("Invalid page_token")
-    return after
-
-
-def page_size(max_results: int | None) -> int:
-    if max_results is None or max_results == 0:
-        return UC_PAGE_SIZE
-    if max_results < 0:
-        raise BadRequest("max_results must not be negative")
-    return min(max_results, UC_MAX_PAGE_SIZE)
-
-
-def paginate(keys: Sequence[str], max_results: int | None, page_token: str | None) -> tuple[list[str], str | None]:
-    """Keyset pagination over sorted keys (used by listings that are not backed by SQL)."""
-    after, size = decode_page_token(page_token), page_size(max_results)
-    rest = [key for key in keys if after is None or key > after]
-    chunk = rest[:size]
-    return chunk, encode_page_token(chunk[-1]) if len(rest) > size else None
-
-
 def effective_expiry(token_expiry: int | None, recipient_expiry: int | None) -> int | None:
+    """A token expires with its own expiry or its recipient's, whichever comes first (None = never)."""
     known = [value for value in (token_expiry, recipient_expiry) if value is not None]
     return min(known) if known else None
+
+
+def is_live(expiry: int | None, now_ms: int) -> bool:
+    """The one liveness rule of recipient tokens: a token whose effective expiry is ``expiry`` works at ``now_ms``."""
+    return expiry is None or expiry > now_ms
 
 
 def apply_object_change(objects: list[SharedObject], change: ObjectChange, user: str, now: int) -> list[SharedObject]:

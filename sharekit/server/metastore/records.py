@@ -1,7 +1,7 @@
-"""Plain records the catalog store returns. Times are epoch milliseconds (Databricks wire format).
+"""Plain records the metastore returns. Times are epoch milliseconds (Databricks wire format).
 
-These are the contract between the catalog store (``catalog.py``) and the route modules: the REST
-routes turn them into Databricks JSON, the protocol routes use them to authorise and filter.
+These are the contract between the metastore (``metastore.store``) and the areas: the Unity Catalog routes turn
+them into Databricks JSON, the protocol uses them to authorise and filter.
 """
 
 from __future__ import annotations
@@ -74,9 +74,6 @@ class RecipientToken:
     updated_by: str
     retrieved: bool  # the activation link has been used; the bearer token hash is set
     activation_token: str | None = None  # derived (HMAC of the id), only while not retrieved
-
-    def is_live(self, now_ms: int) -> bool:
-        return self.expiration_time is None or self.expiration_time > now_ms
 
 
 @dataclass(frozen=True)

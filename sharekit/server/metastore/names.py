@@ -1,23 +1,22 @@
 """Validation of the names and values the management API accepts, with Databricks' rules and error codes.
 
-Unity Catalog names are case-insensitive: every securable name is stored and compared in lower case.
+The rules are ``sharekit.names`` (one definition for the server and the client); this module words the server's
+400 answers. Unity Catalog names are case-insensitive: every securable name is stored and compared in lower case.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
-
+from sharekit.names import (
+    ALIAS_PART,
+    FORBIDDEN_IN_NAME,
+    MAX_IP_ADDRESSES,
+    MAX_NAME_LENGTH,
+    PROPERTY_KEY,
+    RESERVED_PROPERTY_PREFIX,
+    is_ip_entry,
+    is_reserved_property,
+)
 from sharekit.server.errors import BadRequest
-
-MAX_NAME_LENGTH = 255
-MAX_IP_ADDRESSES = 100
-# Unity Catalog forbids period, space, slash and ASCII control characters. We also refuse '?' and '#':
-# the SDK puts names into URL paths unescaped, so such a share could be created but never fetched again.
-_FORBIDDEN = re.compile(r"[.\s/?#\x00-\x1f\x7f]")
-_ALIAS_PART = re.compile(r"^[A-Za-z0-9_]+$")
-_PROPERTY_KEY = re.compile(r"^[A-Za-z0-9_.\-:]{1,255}$")
-RESERVED_PROPERTY_PREFIX = "databricks."
 
 
 def securable_name(value: str, kind: str) -> str:
@@ -26,7 +25,7 @@ def securable_name(value: str, kind: str) -> str:
         raise BadRequest(f"{kind} name must not be empty")
     if len(value) > MAX_NAME_LENGTH:
         raise BadRequest(f"{kind} name is longer than {MAX_NAME_LENGTH} characters")
-    bad = _FORBIDDEN.search(value)
+    bad = FORBIDDEN_IN_NAME.search(value)
     if bad:
         raise BadRequest(f"Invalid {kind} name '{value}': it must not contain {bad.group()!r} "
                          "(periods, spaces, slashes, '?', '#' and control characters are not allowed)")
@@ -45,7 +44,7 @@ def split_full_name(full_name: str, parts: int, kind: str = "table") -> tuple[st
 def shared_as(value: str) -> str:
     """The alias a recipient sees: ``<schema>.<table>``, alphanumerics and underscores only."""
     pieces = value.split(".")
-    if len(pieces) != 2 or not all(_ALIAS_PART.match(piece) for piece in pieces):
+    if len(pieces) != 2 or not all(ALIAS_PART.match(piece) for piece in pieces):
         raise BadRequest(f"Invalid shared_as name '{value}': it must be <schema>.<table> with only "
                          "alphanumeric characters and underscores in each part")
     return value.lower()
@@ -54,10 +53,8 @@ def shared_as(value: str) -> str:
 def cidr(value: str) -> str:
     """An IP address or CIDR block; returned as given (stripped) once it parses."""
     text = value.strip()
-    try:
-        ipaddress.ip_network(text, strict=False)
-    except ValueError as err:
-        raise BadRequest(f"Invalid IP address or CIDR block '{value}' in ip_access_list") from err
+    if not is_ip_entry(text):
+        raise BadRequest(f"Invalid IP address or CIDR block '{value}' in ip_access_list")
     return text
 
 
@@ -69,17 +66,9 @@ def ip_access_list(values: list[str]) -> tuple[str, ...] | None:
 
 
 def property_key(key: str) -> str:
-    if not _PROPERTY_KEY.match(key):
+    if not PROPERTY_KEY.match(key):
         raise BadRequest(f"Invalid recipient property key '{key}': use 1-255 letters, digits, '_', '-', '.', ':'")
-    if key.lower().startswith(RESERVED_PROPERTY_PREFIX):
+    if is_reserved_property(key):
         raise BadRequest(f"Recipient property '{key}' is reserved: keys starting with "
                          f"'{RESERVED_PROPERTY_PREFIX}' are predefined and read-only")
     return key
-
-
-def like_pattern(pattern: str) -> re.Pattern[str]:
-    """A SQL LIKE pattern (``%`` any run, ``_`` one character), matched case-insensitively."""
-    out = []
-    for char in pattern:
-        out.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
-    return re.compile("^" + "".join(out) + "$", re.IGNORECASE | re.DOTALL)
