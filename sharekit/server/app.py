@@ -7,7 +7,6 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -15,7 +14,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from sharekit.server import openapi, routes_admin, routes_files, routes_rest, routes_sharing, routes_sql
-from sharekit.server.audit import AuditEvent, RequestAudit
+from sharekit.server.audit.log import RequestAudit, request_event
 from sharekit.server.errors import PayloadTooLarge, SharekitError, error_body
 from sharekit.server.settings import MAX_BODY_BYTES
 from sharekit.server.state import ServerState
@@ -144,7 +143,8 @@ class AuditMiddleware:
             entry = request_state.get("audit")
             if not recorded and isinstance(entry, RequestAudit):
                 recorded = True
-                _record(scope, entry, status, request_id)
+                state: ServerState = scope["app"].state.sharekit
+                state.audit.record(request_event(scope, entry, status))
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -157,18 +157,3 @@ class AuditMiddleware:
         finally:
             record(500)
 
-
-def _record(scope: Scope, entry: RequestAudit, status: int, request_id: str) -> None:
-    state: ServerState = scope["app"].state.sharekit
-    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or []}
-    client: Any = scope.get("client")
-    state.audit.record(AuditEvent(
-        action_name=entry.action_name,
-        request_params=entry.request_params,
-        status_code=status,
-        error_message=entry.error_message if status >= 400 else None,
-        user_email=entry.user_email,
-        source_ip=client[0] if client else None,
-        user_agent=headers.get("user-agent"),
-        request_id=request_id,
-    ))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from sharekit.server.audit import RequestAudit
+from sharekit.server.audit.log import RequestAudit
 from sharekit.server.errors import Forbidden, NotFound, Unauthenticated
 from sharekit.server.metastore.records import Recipient, RecipientToken, Share, SharedObject
 from sharekit.server.rest_common import server_state

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from sharekit.server import paths
-from sharekit.server.audit import RequestAudit, audit_request
+from sharekit.server.audit.log import RequestAudit, audit_request
 from sharekit.server.errors import BadRequest
 from sharekit.server.security import admin
 from sharekit.server.state import ServerState

@@ -19,7 +19,7 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sharekit.server import paths
-from sharekit.server.audit import RequestAudit, audit_request
+from sharekit.server.audit.log import RequestAudit, audit_request
 from sharekit.server.errors import Forbidden, NotFound
 from sharekit.server.rest_common import server_state
 from sharekit.server.security import signing

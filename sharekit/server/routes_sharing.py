@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sharekit.server import paths, views, wire
-from sharekit.server.audit import AuditEvent, RequestAudit, audit_request
+from sharekit.server.audit.log import RequestAudit, audit_request, request_event
 from sharekit.server.errors import BadRequest, Forbidden, NotFound
 from sharekit.server.metastore.records import Recipient, Share
 from sharekit.server.partition_filter import ALLOW_ALL, for_recipient
@@ -391,11 +391,7 @@ def _record_result(request: Request, ctx: TableContext, action: str, answer: Ans
                   tableId=ctx.table.table_id, deltaSharingRecipientId=ctx.caller.recipient.id,
                   userAgent=request.headers.get("user-agent", ""),
                   durationMs=round((time.perf_counter() - ctx.started) * 1000, 3))
-    client = request.client
-    ctx.state.audit.record(AuditEvent(
-        action_name=action, request_params=dict(ctx.audit.request_params), status_code=200, result=result,
-        user_email=ctx.audit.user_email, source_ip=client.host if client else None,
-        user_agent=request.headers.get("user-agent"), request_id=getattr(request.state, "request_id", None)))
+    ctx.state.audit.record(request_event(request.scope, ctx.audit, 200, action_name=action, result=result))
 
 
 def routes() -> list[BaseRoute]:

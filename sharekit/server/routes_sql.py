@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from sharekit.server import paths, sql
 from sharekit.server import settings as s
-from sharekit.server.audit import RequestAudit, audit_request
+from sharekit.server.audit.log import RequestAudit, audit_request
 from sharekit.server.errors import BadRequest, NotFound, SharekitError
 from sharekit.server.rest_common import require_admin, server_state
 from sharekit.server.state import ServerState

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sharekit.server import audit_store
+from sharekit.server.audit import store as audit_store
 from sharekit.server.settings import DUCKDB_THREADS
 
 AUDIT_TABLE = "system.access.audit"

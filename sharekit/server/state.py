@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sharekit.server.audit import AuditLog
+from sharekit.server.audit.log import AuditLog
 from sharekit.server.home import Home
 from sharekit.server.settings import ADMIN_USER
 from sharekit.types import Clock

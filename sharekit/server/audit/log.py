@@ -1,9 +1,9 @@
 """The audit log, in the shape of Databricks' ``system.access.audit``.
 
 Route handlers never write rows themselves: they call ``audit_request(request, action, **params)`` and the
-audit middleware in ``app.py`` records the event once the response status is known (so refused and failed
-requests are logged too). Events with metrics of their own (``deltaSharingQueriedTable``) are written with
-``AuditLog.record`` directly.
+audit middleware (``middleware.py``) records the event once the response status is known (so refused and failed
+requests are logged too). Events with metrics of their own (``deltaSharingQueriedTable``) are built with
+``request_event`` too and written with ``AuditLog.record``.
 
 Keys other areas write (the analytics read them): ``request_params`` of recipient requests carry
 ``recipient_name`` and, for table requests, ``share``, ``schema``, ``name``; ``result`` of
@@ -21,7 +21,7 @@ Durability (the guarantee):
 - The same thread rolls the write-ahead file into a Parquet segment when it passes ``AUDIT_ROLL_BYTES`` or
   ``AUDIT_ROLL_SECONDS`` and at ``close()``, and compacts small segments; write-ahead files left by a crashed server
   are rolled by the next one. The file layout that readers in other processes rely on is described in
-  ``audit_store``; readers see segments and write-ahead files, so nothing acknowledged is invisible.
+  ``audit.store``; readers see segments and write-ahead files, so nothing acknowledged is invisible.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sharekit.server import audit_store
+from sharekit.server.audit import store as audit_store
 from sharekit.server.settings import (
     ACCOUNT_ID,
     AUDIT_FSYNC_INTERVAL_S,
@@ -47,7 +47,7 @@ from sharekit.server.settings import (
     AUDIT_SERVICE_NAME,
     WORKSPACE_ID,
 )
-from sharekit.types import Clock
+from sharekit.types import Clock, Scope
 
 log = logging.getLogger("sharekit.server.audit")
 _OPEN_WALS: set[Path] = set()  # write-ahead files open in this process (never adopted as orphans)
@@ -245,3 +245,23 @@ def audit_request(request: Any, action_name: str, /, user_email: str | None = No
     entry = RequestAudit(action_name, {k: str(v) for k, v in params.items() if v is not None}, user_email)
     request.state.audit = entry
     return entry
+
+
+def request_event(scope: Scope, entry: RequestAudit, status: int, *, action_name: str | None = None,
+                  result: dict[str, Any] | None = None) -> AuditEvent:
+    """The one way an audit event is built for a request: what the handler declared (``entry``), the status, and
+    who asked from where (client address, user agent, request id from the ASGI scope)."""
+    client = scope.get("client")
+    user_agent = next((value.decode("latin-1") for key, value in scope.get("headers") or () if key == b"user-agent"),
+                      None)
+    return AuditEvent(
+        action_name=action_name or entry.action_name,
+        request_params=dict(entry.request_params),
+        status_code=status,
+        error_message=entry.error_message if status >= 400 else None,
+        result=result,
+        user_email=entry.user_email,
+        source_ip=client[0] if client else None,
+        user_agent=user_agent,
+        request_id=(scope.get("state") or {}).get("request_id"),
+    )
