@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
+
+from sharekit.server.tables.stats import FileFacts
 
 Truth = bool | None
 
@@ -24,17 +25,6 @@ MAX_NODES = 2000
 
 class PredicateError(ValueError):
     """The hint is not a well-formed predicate tree."""
-
-
-@dataclass(frozen=True)
-class FileFacts:
-    """What is known about one file: exact partition values and per-column stats (lower-case names)."""
-
-    partition_values: Mapping[str, Any]  # lower-case column -> typed value or protocol string (None = null)
-    num_records: int | None
-    min_values: Mapping[str, Any]
-    max_values: Mapping[str, Any]
-    null_count: Mapping[str, Any]
 
 
 def parse(hint: str) -> dict[str, Any] | None:
@@ -187,10 +177,3 @@ def coerce(value: Any, value_type: str) -> Any:
             value = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
     raise ValueError(f"unsupported valueType {value_type!r}")
-
-
-def file_facts(partition_values: Mapping[str, Any], num_records: int | None, min_values: Mapping[str, Any],
-               max_values: Mapping[str, Any], null_count: Mapping[str, Any]) -> FileFacts:
-    lower = {k.lower(): v for k, v in partition_values.items()}
-    return FileFacts(lower, num_records, {k.lower(): v for k, v in min_values.items()},
-                     {k.lower(): v for k, v in max_values.items()}, {k.lower(): v for k, v in null_count.items()})

@@ -18,7 +18,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sharekit.server import wire
+from sharekit.server import views, wire
 from sharekit.server.errors import BadRequest, SharekitError
 from sharekit.server.metastore.records import Recipient, Share
 from sharekit.server.rest_common import Call
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from sharekit.server.recipient_auth import VisibleTable
-    from sharekit.server.snapshots import FileEntry
     from sharekit.server.state import ServerState
+    from sharekit.server.tables.snapshots import FileEntry
 
 DEFAULT_LIMIT = PREVIEW_DEFAULT_ROWS
 MAX_LIMIT = PREVIEW_MAX_ROWS
@@ -150,11 +150,9 @@ def provider_sample(state: ServerState, full_name: str, *, limit: int = DEFAULT_
     from deltalake import DeltaTable
     from deltalake.exceptions import DeltaError
 
-    from sharekit.server import views
-
     entry = state.tables.get(full_name)
     out: dict[str, Any] = {"table": entry.full_name, "type": entry.table_type,
-                           "columns": [c["name"] for c in state.tables.columns(entry)], "sample": [], "error": None}
+                           "columns": [c["name"] for c in views.table_metadata(state.tables, entry).columns], "sample": [], "error": None}
     try:
         if entry.table_type == "VIEW":
             data = views.evaluate(state, entry, None, limit=limit)

@@ -27,7 +27,7 @@ from sharekit.server.rest_common import (
     str_list,
 )
 from sharekit.server.settings import MAX_UPDATES
-from sharekit.server.tables import TableRegistry
+from sharekit.server.tables.registry import TableRegistry
 from sharekit.types import JSONObject
 
 ACTIONS = {"ADD", "REMOVE", "UPDATE"}

@@ -43,8 +43,8 @@ from sharekit.server.sharing_query import (
     query_versions,
     table_changes,
 )
-from sharekit.server.snapshots import Snapshot, SnapshotCache
 from sharekit.server.state import ServerState
+from sharekit.server.tables.snapshots import Snapshot, SnapshotCache
 
 PREFIX = paths.PROTOCOL
 TABLE_PATH = paths.PROTOCOL_TABLE

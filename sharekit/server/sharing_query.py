@@ -14,7 +14,8 @@ from sharekit.server import predicates, wire
 from sharekit.server.partition_filter import PartitionFilter
 from sharekit.server.security import signing
 from sharekit.server.settings import SIGNED_URL_TTL_S
-from sharekit.server.snapshots import ChangeFile, FileEntry, Snapshot, SnapshotCache
+from sharekit.server.tables.changes import ChangeFile
+from sharekit.server.tables.snapshots import FileEntry, Snapshot, SnapshotCache
 
 
 @dataclass(frozen=True)

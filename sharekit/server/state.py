@@ -14,7 +14,7 @@ from sharekit.types import Clock
 
 if TYPE_CHECKING:
     from sharekit.server.metastore.store import MetastoreStore
-    from sharekit.server.tables import TableRegistry
+    from sharekit.server.tables.registry import TableRegistry
 
 
 @dataclass
@@ -37,15 +37,13 @@ class ServerState:
 def build_state(root: Path, *, clock: Clock = time.time, base_url: str = "http://127.0.0.1") -> ServerState:
     """Open (creating on first use) the state under ``root``."""
     from sharekit.server.metastore.store import MetastoreStore
-    from sharekit.server.tables import TableRegistry
-    from sharekit.server.views import view_columns
+    from sharekit.server.tables.registry import TableRegistry
 
     home = Home(root)
     home.ensure()
     secret = home.secret()
     metastore = MetastoreStore(home.metastore_db, clock=clock, secret=secret)
     tables = TableRegistry(home, store=metastore)
-    tables.view_columns = lambda entry: view_columns(tables, entry)
     return ServerState(
         home=home,
         metastore=metastore,

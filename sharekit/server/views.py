@@ -25,18 +25,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sharekit.server.errors import BadRequest, Conflict, Forbidden, NotFound
+from sharekit.server.errors import BadRequest, Conflict, Forbidden, NotFound, SharekitError
 from sharekit.server.metastore import names
 from sharekit.server.metastore.changes import TableRegistration
 from sharekit.server.security import signing
 from sharekit.server.settings import DUCKDB_THREADS, SIGNED_URL_TTL_S, VIEW_KEEP_STATES
-from sharekit.server.snapshots import FileEntry, Snapshot
+from sharekit.server.tables.columns import columns_of
+from sharekit.server.tables.registry import TableMetadata
+from sharekit.server.tables.snapshots import FileEntry, Snapshot
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from sharekit.server.state import ServerState
-    from sharekit.server.tables import TableEntry, TableRegistry
+    from sharekit.server.tables.registry import TableEntry, TableRegistry
 
 FUNCTION = "current_recipient"
 VIEWS_DIR = "views"
@@ -320,16 +322,20 @@ def schema_string(schema: pa.Schema) -> str:
 
 
 def view_columns(tables: TableRegistry, entry: TableEntry) -> list[dict[str, Any]]:
-    """Columns of a view for catalog listings (``TableRegistry.view_columns``); none when it cannot be evaluated."""
-    from sharekit.server.errors import SharekitError
-    from sharekit.server.tables import column_info
-
+    """Columns of a view for catalog listings; none when it cannot be evaluated."""
     try:
         analysis = analyse(tables, entry.full_name, entry.view_definition or "")
-        schema = json.loads(schema_string(_schema(analysis, entry.full_name, tables)))
+        schema = schema_string(_schema(analysis, entry.full_name, tables))
     except SharekitError:
         return []
-    return [column_info(f, i, []) for i, f in enumerate(schema["fields"])]
+    return columns_of(schema, [])
+
+
+def table_metadata(tables: TableRegistry, entry: TableEntry) -> TableMetadata:
+    """What catalog listings show of a table or a view (a view's columns come from evaluating it)."""
+    if entry.table_type != "VIEW":
+        return tables.metadata(entry)
+    return TableMetadata(version=0, columns=view_columns(tables, entry), partition_columns=[], comment=entry.comment)
 
 
 def evaluate(state: ServerState, entry: TableEntry, properties: Mapping[str, str] | None, *,

@@ -2,21 +2,19 @@
 
 Two sources, merged: folders ``home/tables/<catalog>/<schema>/<table>`` that hold a ``_delta_log``
 (discovered on every call, so tables written while the server runs show up at once), and registrations
-kept in the catalog store (``POST /sharekit/admin/tables {"name": "main.x.y", "path": "/abs/folder"}``).
+kept in the metastore (``POST /sharekit/admin/tables {"name": "main.x.y", "path": "/abs/folder"}``).
 Names are case-insensitive, as in Unity Catalog: they are compared and returned lower-case.
 
 Views: a registration with ``table_type="VIEW"`` has a ``view_definition`` and no Delta folder of its own
-(``path`` is the empty path). Their columns come from ``TableRegistry.view_columns``, a hook the view engine
-sets; until then a view has no columns.
+(``path`` is the empty path). The registry knows their names and comments; their columns come from the view
+engine (``views.evaluation.table_metadata``).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,17 +25,9 @@ from sharekit.server.metastore import names
 from sharekit.server.metastore.changes import TableRegistration
 from sharekit.server.metastore.store import MetastoreStore
 from sharekit.server.settings import METADATA_CACHE_SIZE
+from sharekit.server.tables.columns import columns_of
 
 _LOG_FILE = re.compile(r"^(\d{20})\.(?:json|checkpoint\.parquet|checkpoint\.\d+\.\d+\.parquet)$")
-_PRIMITIVES = {
-    "string": ("STRING", "string"), "long": ("LONG", "bigint"), "integer": ("INT", "int"),
-    "short": ("SHORT", "smallint"), "byte": ("BYTE", "tinyint"), "float": ("FLOAT", "float"),
-    "double": ("DOUBLE", "double"), "boolean": ("BOOLEAN", "boolean"), "binary": ("BINARY", "binary"),
-    "date": ("DATE", "date"), "timestamp": ("TIMESTAMP", "timestamp"),
-    "timestamp_ntz": ("TIMESTAMP_NTZ", "timestamp_ntz"),
-    "variant": ("VARIANT", "variant"), "void": ("NULL", "void"),
-}
-_DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
 
 
 @dataclass(frozen=True)
@@ -66,19 +56,11 @@ class TableMetadata:
 
 
 class TableRegistry:
-    def __init__(self, home: Home, store: MetastoreStore | None = None) -> None:
+    def __init__(self, home: Home, store: MetastoreStore) -> None:
         self.home = home
-        self._store = store
+        self.store = store
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, int], TableMetadata] = {}
-        self.view_columns: Callable[[TableEntry], list[dict[str, Any]]] | None = None
-
-    @property
-    def store(self) -> MetastoreStore:
-        with self._lock:
-            if self._store is None:
-                self._store = MetastoreStore(self.home.metastore_db)
-            return self._store
 
     # -- names ------------------------------------------------------------------------------------
     def entries(self) -> dict[str, TableEntry]:
@@ -86,9 +68,8 @@ class TableRegistry:
         found: dict[str, TableEntry] = {}
         for reg in self.store.registered_tables():
             catalog, schema, name = reg.full_name.split(".")
-            table_type = reg.table_type
-            found[reg.full_name] = TableEntry(reg.full_name, catalog, schema, name, Path(reg.path or ""), table_type,
-                                              reg.view_definition, reg.comment)
+            found[reg.full_name] = TableEntry(reg.full_name, catalog, schema, name, Path(reg.path or ""),
+                                              reg.table_type, reg.view_definition, reg.comment)
         for catalog_dir in _subdirs(self.home.tables_dir):
             for schema_dir in _subdirs(catalog_dir):
                 for table_dir in _subdirs(schema_dir):
@@ -158,9 +139,10 @@ class TableRegistry:
         return max(versions)
 
     def metadata(self, entry: TableEntry) -> TableMetadata:
+        """The Delta metadata of a table's latest version (cached per version). A view has no Delta log: its
+        metadata here is its registration's (no columns; the view engine describes those)."""
         if entry.table_type == "VIEW":
-            columns = self.view_columns(entry) if self.view_columns else []
-            return TableMetadata(version=0, columns=columns, partition_columns=[], comment=entry.comment)
+            return TableMetadata(version=0, columns=[], partition_columns=[], comment=entry.comment)
         key = (str(entry.path), self.version(entry))
         with self._lock:
             cached = self._cache.get(key)
@@ -187,54 +169,13 @@ def _read_metadata(entry: TableEntry) -> TableMetadata:
     try:
         table = DeltaTable(str(entry.path))
         meta = table.metadata()
-        schema = json.loads(table.schema().to_json())
+        schema_json = table.schema().to_json()
     except (DeltaError, OSError) as err:
         raise NotFound(f"Table '{entry.full_name}' cannot be read: {err}", "TABLE_DOES_NOT_EXIST") from err
     partitions = [p.lower() for p in meta.partition_columns]
-    columns = [column_info(f, i, partitions) for i, f in enumerate(schema["fields"])]
-    return TableMetadata(version=table.version(), columns=columns, partition_columns=partitions,
-                         comment=meta.description or entry.comment, properties=dict(meta.configuration),
-                         table_id=str(meta.id), created_at=meta.created_time)
-
-
-def column_info(struct_field: dict[str, Any], position: int, partition_columns: list[str]) -> dict[str, Any]:
-    """A Delta schema field as a Unity Catalog ``ColumnInfo``."""
-    type_name, type_text = _type(struct_field["type"])
-    info: dict[str, Any] = {
-        "name": struct_field["name"],
-        "type_name": type_name,
-        "type_text": type_text,
-        "type_json": json.dumps(struct_field, separators=(",", ":")),
-        "position": position,
-        "nullable": bool(struct_field.get("nullable", True)),
-    }
-    decimal = _DECIMAL.match(struct_field["type"]) if isinstance(struct_field["type"], str) else None
-    if decimal:
-        info["type_precision"], info["type_scale"] = int(decimal.group(1)), int(decimal.group(2))
-    comment = (struct_field.get("metadata") or {}).get("comment")
-    if comment:
-        info["comment"] = comment
-    if struct_field["name"].lower() in partition_columns:
-        info["partition_index"] = partition_columns.index(struct_field["name"].lower())
-    return info
-
-
-def _type(delta_type: Any) -> tuple[str, str]:
-    if isinstance(delta_type, str):
-        if delta_type in _PRIMITIVES:
-            return _PRIMITIVES[delta_type]
-        if _DECIMAL.match(delta_type):
-            return "DECIMAL", delta_type.replace(" ", "")
-        return "USER_DEFINED_TYPE", delta_type
-    kind = delta_type.get("type")
-    if kind == "array":
-        return "ARRAY", f"array<{_type(delta_type['elementType'])[1]}>"
-    if kind == "map":
-        return "MAP", f"map<{_type(delta_type['keyType'])[1]},{_type(delta_type['valueType'])[1]}>"
-    if kind == "struct":
-        inner = ",".join(f"{f['name']}:{_type(f['type'])[1]}" for f in delta_type["fields"])
-        return "STRUCT", f"struct<{inner}>"
-    return "USER_DEFINED_TYPE", json.dumps(delta_type)
+    return TableMetadata(version=table.version(), columns=columns_of(schema_json, partitions),
+                         partition_columns=partitions, comment=meta.description or entry.comment,
+                         properties=dict(meta.configuration), table_id=str(meta.id), created_at=meta.created_time)
 
 
 def _subdirs(folder: Path) -> list[Path]:

@@ -2,19 +2,13 @@
 
 A ``Snapshot`` is immutable per (table folder, version), so it is cached without invalidation; the latest
 version of a table is found through a cached ``DeltaTable`` that only reads new commits
-(``update_incremental``). Change data (CDF) is materialised per commit with ``DeltaTable.load_cdf`` into
-parquet files in the server's cache folder, one per partition, so removes, updates and deletes are
-replayed by deltalake and the files can be signed and served like any data file.
+(``update_incremental``). Change data (CDF) is materialised per commit into the server's cache folder
+(``tables.changes``), so the files can be signed and served like any data file.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import hashlib
-import json
-import math
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -23,8 +17,10 @@ from typing import Any
 from urllib.parse import unquote
 
 from sharekit.server.errors import BadRequest
-from sharekit.server.predicates import FileFacts, file_facts
 from sharekit.server.settings import SNAPSHOT_CACHE_SIZE
+from sharekit.server.tables import changes
+from sharekit.server.tables.changes import ChangeFile
+from sharekit.server.tables.stats import FileFacts, file_facts, flatten, partition_string, stats_json
 
 # Table features whose files cannot be listed as they are: deletion vectors hide rows inside files (deltalake
 # reports the files without their vectors) and column mapping renames columns inside them. Serving such a table
@@ -77,74 +73,12 @@ class Snapshot:
         return str(self.metadata["configuration"].get("delta.enableChangeDataFeed", "")).lower() == "true"
 
 
-@dataclass(frozen=True)
-class ChangeFile:
-    """A materialised change-data file (rows of one commit and one partition, with ``_change_type``)."""
-
-    path: str  # relative to the table's change cache folder
-    size: int
-    version: int
-    timestamp: int
-    partition_values: dict[str, str | None]
-    partition_typed: dict[str, Any]
-    num_records: int
-
-    @property
-    def file_id(self) -> str:
-        return hashlib.md5(f"cdf:{self.version}:{self.path}".encode()).hexdigest()
-
-
-def partition_string(value: Any) -> str | None:
-    """Partition values in the protocol's string form: dates ``yyyy-mm-dd``, timestamps ``yyyy-mm-dd hh:mm:ss``."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f") if value.microsecond else value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _stat_value(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _stat_value(v) for k, v in value.items() if v is not None}
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, float) and math.isnan(value):  # NaN tells nothing about a range
-        return None
-    return value
-
-
-def _flatten(values: dict[str, Any] | None, prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in (values or {}).items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        elif value is not None:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
 def _file_entry(row: dict[str, Any]) -> FileEntry:
     typed = row.get("partition") or {}
     num_records = row.get("num_records")
-    stats: dict[str, Any] = {}
-    if num_records is not None:
-        stats["numRecords"] = num_records
-        for wire, key in (("minValues", "min"), ("maxValues", "max"), ("nullCount", "null_count")):
-            converted = _stat_value(row.get(key) or {})
-            stats[wire] = {k: v for k, v in converted.items() if v is not None}
     partition_values = {k: partition_string(v) for k, v in typed.items()}
-    min_values, max_values = _flatten(row.get("min")), _flatten(row.get("max"))
-    null_count = _flatten(row.get("null_count"))
+    min_values, max_values = flatten(row.get("min")), flatten(row.get("max"))
+    null_count = flatten(row.get("null_count"))
     return FileEntry(
         path=unquote(row["path"]),
         log_path=row["path"],
@@ -153,7 +87,7 @@ def _file_entry(row: dict[str, Any]) -> FileEntry:
         partition_values=partition_values,
         partition_typed=dict(typed),
         num_records=num_records,
-        stats_json=json.dumps(stats, separators=(",", ":")) if stats else None,
+        stats_json=stats_json(row),
         min_values=min_values,
         max_values=max_values,
         null_count=null_count,
@@ -193,10 +127,6 @@ def _raw_metadata(table: Any) -> dict[str, Any]:
         "configuration": dict(meta.configuration),
         "createdTime": meta.created_time,
     }
-
-
-def _safe(text: str) -> str:
-    return "".join(ch for ch in text if ch.isalnum() or ch == "-")[:64] or "table"
 
 
 class SnapshotCache:
@@ -308,60 +238,14 @@ class SnapshotCache:
         """The change rows of commit ``version``, materialised (once) as parquet files per partition.
 
         ``table_id`` (the Delta table id) keeps a re-created table from reusing an older table's files."""
-        relative = f"{_safe(table_id)}/v{version}"
+        relative = changes.relative_folder(table_id, version)
         folder = self.change_folder(key) / relative
-        index = folder / "_index.json"
         with self._path_lock(path):
-            if not index.exists():
-                self._materialise(path, version, folder, index, relative)
-        raw = json.loads(index.read_text())
-        return [ChangeFile(e["path"], e["size"], version, e["timestamp"], e["partition_values"],
-                           e["partition_values"], e["num_records"]) for e in raw]
+            if not changes.materialised(folder):
+                rows, partition_columns = changes.read_changes(path, version)
+                changes.write_changes(rows, partition_columns, folder, relative,
+                                      self.commit_timestamp(path, version))
+        return changes.change_files(folder, version)
 
     def change_folder(self, key: str) -> Path:
         return self.cache_dir / "cdf" / key
-
-    def _materialise(self, path: str, version: int, folder: Path, index: Path, relative: str) -> None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-        import pyarrow.parquet as pq
-        from deltalake import DeltaTable
-        from deltalake.exceptions import DeltaError
-
-        try:
-            table = DeltaTable(path, version=version)
-            reader = table.load_cdf(starting_version=version, ending_version=version)
-            rows = pa.RecordBatchReader.from_stream(reader).read_all()
-        except (DeltaError, OSError) as err:
-            raise BadRequest(f"change data of version {version} cannot be read: {err}",
-                             "INVALID_PARAMETER_VALUE") from err
-        partition_columns = list(table.metadata().partition_columns)
-        rows = rows.drop_columns([c for c in ("_commit_version", "_commit_timestamp") if c in rows.column_names])
-        rows = rows.cast(pa.schema([
-            pa.field(f.name, pa.string() if pa.types.is_string_view(f.type) else f.type) for f in rows.schema
-        ]))
-        timestamp = self.commit_timestamp(path, version)
-        folder.mkdir(parents=True, exist_ok=True)
-        groups: list[tuple[dict[str, Any], Any]] = []
-        if partition_columns and rows.num_rows:
-            keys = rows.select(partition_columns).group_by(partition_columns).aggregate([]).to_pylist()
-            for combo in keys:
-                mask = None
-                for column, value in combo.items():
-                    term = pc.is_null(rows[column]) if value is None else pc.equal(rows[column], value)
-                    mask = term if mask is None else pc.and_(mask, term)
-                groups.append((combo, rows.filter(mask).drop_columns(partition_columns)))
-        elif rows.num_rows:
-            groups.append(({}, rows))
-        entries = []
-        for number, (combo, part) in enumerate(groups):
-            name = f"part-{number:05d}.parquet"
-            tmp = folder / f".{name}.tmp"
-            pq.write_table(part, tmp)
-            os.replace(tmp, folder / name)
-            entries.append({"path": f"{relative}/{name}", "size": (folder / name).stat().st_size,
-                            "timestamp": timestamp, "num_records": part.num_rows,
-                            "partition_values": {k: partition_string(v) for k, v in combo.items()}})
-        tmp_index = folder / "._index.json.tmp"
-        tmp_index.write_text(json.dumps(entries))
-        os.replace(tmp_index, index)
