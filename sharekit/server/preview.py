@@ -18,12 +18,13 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sharekit.server import views, wire
+from sharekit.server import wire
 from sharekit.server.errors import BadRequest, SharekitError
 from sharekit.server.metastore.records import Recipient, Share
 from sharekit.server.rest_common import Call
 from sharekit.server.security import signing
 from sharekit.server.settings import PREVIEW_DEFAULT_ROWS, PREVIEW_MAX_ROWS
+from sharekit.server.views import evaluation
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -152,10 +153,10 @@ def provider_sample(state: ServerState, full_name: str, *, limit: int = DEFAULT_
 
     entry = state.tables.get(full_name)
     out: dict[str, Any] = {"table": entry.full_name, "type": entry.table_type,
-                           "columns": [c["name"] for c in views.table_metadata(state.tables, entry).columns], "sample": [], "error": None}
+                           "columns": [c["name"] for c in evaluation.table_metadata(state.tables, entry).columns], "sample": [], "error": None}
     try:
         if entry.table_type == "VIEW":
-            data = views.evaluate(state, entry, None, limit=limit)
+            data = evaluation.evaluate(state.tables, entry, None, limit=limit)
         else:
             try:
                 data = DeltaTable(str(entry.path)).to_pyarrow_dataset().head(limit)

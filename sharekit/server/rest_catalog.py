@@ -5,13 +5,13 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from sharekit.names import like_pattern
-from sharekit.server import views
 from sharekit.server.errors import NotFound
 from sharekit.server.metastore import names
 from sharekit.server.metastore.paging import paginate
 from sharekit.server.rest_common import API, Call, drop_none, endpoint
 from sharekit.server.settings import METASTORE_ID
 from sharekit.server.tables.registry import TableEntry, TableRegistry
+from sharekit.server.views import evaluation
 from sharekit.types import JSONObject
 
 
@@ -27,7 +27,7 @@ def schema_json(catalog: str, schema: str, owner: str) -> JSONObject:
 
 def table_json(entry: TableEntry, tables: TableRegistry, owner: str, *, columns: bool = True,
                properties: bool = True) -> JSONObject:
-    meta = views.table_metadata(tables, entry)
+    meta = evaluation.table_metadata(tables, entry)
     is_view = entry.table_type == "VIEW"
     payload = drop_none({
         "name": entry.name, "catalog_name": entry.catalog, "schema_name": entry.schema, "full_name": entry.full_name,

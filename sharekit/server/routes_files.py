@@ -61,9 +61,7 @@ def _resolve(state: ServerState, area: str, key: str, relative: str) -> Path | N
     if area == "t":
         root = _table_root(state, key)
     elif area == "v":
-        from sharekit.server.views import VIEWS_DIR
-
-        root = state.home.cache_dir / VIEWS_DIR / key
+        root = state.views.key_folder(key)
     else:
         from sharekit.server.routes_sharing import snapshot_cache
 

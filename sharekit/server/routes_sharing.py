@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from sharekit.server import paths, views, wire
+from sharekit.server import paths, wire
 from sharekit.server.audit.log import RequestAudit, audit_request, request_event
 from sharekit.server.errors import BadRequest, Forbidden, NotFound
 from sharekit.server.metastore.records import Recipient, Share
@@ -193,7 +193,7 @@ def served_view(state: ServerState, table: VisibleTable, recipient: Recipient) -
     source = state.tables.get(table.full_name)
     if source.table_type != "VIEW":
         return None
-    return views.materialise(state, source, recipient.properties, recipient.name)
+    return state.views.materialise(state.tables, source, recipient.properties, recipient.name)
 
 
 def _table_context(request: Request, action: str) -> TableContext:

@@ -23,6 +23,7 @@ from typing import Any
 
 from sharekit.server.audit import store as audit_store
 from sharekit.server.settings import DUCKDB_THREADS
+from sharekit.server.views import definition, evaluation
 
 AUDIT_TABLE = "system.access.audit"
 VIEW = "sharekit_audit"
@@ -139,10 +140,8 @@ def _local_source(state: Any, entry: Any) -> Callable[[], Any]:
         from deltalake import DeltaTable
         from deltalake.exceptions import DeltaError
 
-        from sharekit.server import views
-
         if entry.table_type == "VIEW":
-            return views.evaluate(state, entry, None)
+            return evaluation.evaluate(state.tables, entry, None)
         try:
             return DeltaTable(str(entry.path)).to_pyarrow_dataset()
         except (DeltaError, OSError) as err:
@@ -158,21 +157,15 @@ def _is_query(tree: Any) -> bool:
 
 
 def _is_create_view(tree: Any) -> bool:
-    from sharekit.server import views
-
-    return views.is_create_view(tree)
+    return definition.is_create_view(tree)
 
 
 def _is_drop_view(tree: Any) -> bool:
-    from sharekit.server import views
-
-    return views.is_drop_view(tree)
+    return definition.is_drop_view(tree)
 
 
 def _view_command(kind: str) -> Callable[[Any, dict[str, Any], Context], Prepared]:
     def handler(tree: Any, parameters: dict[str, Any], context: Context) -> Prepared:
-        from sharekit.server import views
-
         if context.state is None:
             raise StatementError(f"{kind} VIEW needs the server's catalog", "NOT_IMPLEMENTED")
         if parameters:
@@ -181,9 +174,9 @@ def _view_command(kind: str) -> Callable[[Any, dict[str, Any], Context], Prepare
 
         def run() -> ResultSet:
             if kind == "CREATE":
-                views.create_view(context.state, context.statement, tree)
+                definition.create_view(context.state.tables, context.state.metastore, context.statement, tree)
             else:
-                views.drop_view(context.state, tree)
+                definition.drop_view(context.state.tables, tree)
             return ResultSet([], [])
 
         return Prepared("", command=run)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sharekit.server.audit.log import AuditLog
 from sharekit.server.home import Home
 from sharekit.server.settings import ADMIN_USER
+from sharekit.server.views.materialisation import MaterialisedViews
 from sharekit.types import Clock
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ class ServerState:
     metastore: MetastoreStore
     tables: TableRegistry
     audit: AuditLog
+    views: MaterialisedViews
     secret: bytes
     admin_token: str
     clock: Clock = time.time
@@ -49,6 +51,7 @@ def build_state(root: Path, *, clock: Clock = time.time, base_url: str = "http:/
         metastore=metastore,
         tables=tables,
         audit=AuditLog(home.audit_dir, clock=clock),
+        views=MaterialisedViews(home.cache_dir, secret),
         secret=secret,
         admin_token=home.admin_token(),
         clock=clock,
