@@ -90,7 +90,7 @@ def build_document(routes: Iterable[BaseRoute], server_url: str | None = None) -
 
 
 async def openapi_json(request: Request) -> Response:
-    from sharekit.server.rest_common import server_state
+    from sharekit.server.endpoint import server_state
 
     return JSONResponse(build_document(request.app.routes, server_state(request).base_url))
 

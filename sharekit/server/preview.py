@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sharekit.server import wire
+from sharekit.server.endpoint import Call
 from sharekit.server.errors import BadRequest, SharekitError
 from sharekit.server.metastore.records import Recipient, Share
-from sharekit.server.rest_common import Call
 from sharekit.server.security import signing
 from sharekit.server.settings import PREVIEW_DEFAULT_ROWS, PREVIEW_MAX_ROWS
 from sharekit.server.views import evaluation
@@ -169,7 +169,7 @@ def provider_sample(state: ServerState, full_name: str, *, limit: int = DEFAULT_
     return out
 
 
-def handle(call: Call) -> dict[str, Any]:
+def handle(call: Call[str]) -> dict[str, Any]:
     """``GET /sharekit/admin/preview``."""
     limit = call.query_int("limit")
     limit = DEFAULT_LIMIT if limit is None else limit

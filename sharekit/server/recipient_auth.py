@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from sharekit.server.audit.log import RequestAudit
+from sharekit.server.endpoint import server_state
 from sharekit.server.errors import Forbidden, NotFound, Unauthenticated
 from sharekit.server.metastore.records import Recipient, RecipientToken, Share, SharedObject
-from sharekit.server.rest_common import server_state
 from sharekit.server.security.ip_access import ip_allowed
 from sharekit.server.security.tokens import bearer_token
 from sharekit.server.state import ServerState

@@ -9,7 +9,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sharekit.server import paths, preview
-from sharekit.server.rest_common import Call, endpoint, opt_str, req_str, require_admin, server_state
+from sharekit.server.audit.log import RequestAudit
+from sharekit.server.body import opt_str, req_str
+from sharekit.server.endpoint import Call, admin, endpoint, server_state
 from sharekit.server.settings import WORKSPACE_ID
 
 
@@ -24,7 +26,7 @@ async def databricks_config(request: Request) -> Response:
 
 
 async def current_user(request: Request) -> Response:
-    user = require_admin(request)
+    user = admin(request, server_state(request), RequestAudit("", {}))
     return JSONResponse({
         "id": "1",
         "userName": user,
@@ -36,7 +38,7 @@ async def current_user(request: Request) -> Response:
 
 
 async def create_demo(request: Request) -> Response:
-    require_admin(request)
+    admin(request, server_state(request), RequestAudit("", {}))
     from sharekit.demo.tables import create_demo_tables
 
     state = server_state(request)
@@ -44,7 +46,7 @@ async def create_demo(request: Request) -> Response:
     return JSONResponse({"created": created, "workspace_id": WORKSPACE_ID})
 
 
-def register_table(call: Call) -> dict[str, str | None]:
+def register_table(call: Call[str]) -> dict[str, str | None]:
     """``{"name": "main.x.y", "path": "/abs/delta/folder", "comment": "..."}``: share a Delta folder that lives
     outside ``home/tables`` under a Unity Catalog name (it then lists, describes and shares like any table)."""
     from pathlib import Path
@@ -55,12 +57,12 @@ def register_table(call: Call) -> dict[str, str | None]:
             "comment": entry.comment}
 
 
-def list_registered_tables(call: Call) -> dict[str, list[dict[str, str | None]]]:
+def list_registered_tables(call: Call[str]) -> dict[str, list[dict[str, str | None]]]:
     return {"tables": [{"full_name": e.full_name, "path": str(e.path), "table_type": e.table_type}
                        for _, e in sorted(call.state.tables.entries().items())]}
 
 
-def unregister_table(call: Call) -> dict[str, str]:
+def unregister_table(call: Call[str]) -> dict[str, str]:
     call.state.tables.unregister(call.path("full_name"))
     return {}
 
@@ -71,10 +73,10 @@ def routes() -> list[BaseRoute]:
         Route(paths.DATABRICKS_CONFIG, databricks_config, methods=["GET"]),
         Route(paths.SCIM_ME, current_user, methods=["GET"]),
         Route(paths.ADMIN + "/demo", create_demo, methods=["POST"]),
-        Route(paths.ADMIN + "/tables", endpoint("registerTable", register_table, fields={"name", "path", "comment"},
+        Route(paths.ADMIN + "/tables", endpoint("registerTable", register_table, guard=admin, fields={"name", "path", "comment"},
                                                  audit_params=lambda c: {"name": c.body.get("name")}),
               methods=["POST"]),
-        Route(paths.ADMIN + "/tables", endpoint("listRegisteredTables", list_registered_tables), methods=["GET"]),
-        Route(paths.ADMIN + "/tables/{full_name}", endpoint("unregisterTable", unregister_table), methods=["DELETE"]),
-        Route(paths.ADMIN + "/preview", endpoint("previewAsRecipient", preview.handle), methods=["GET"]),
+        Route(paths.ADMIN + "/tables", endpoint("listRegisteredTables", list_registered_tables, guard=admin), methods=["GET"]),
+        Route(paths.ADMIN + "/tables/{full_name}", endpoint("unregisterTable", unregister_table, guard=admin), methods=["DELETE"]),
+        Route(paths.ADMIN + "/preview", endpoint("previewAsRecipient", preview.handle, guard=admin), methods=["GET"]),
     ]

@@ -20,8 +20,8 @@ from starlette.routing import BaseRoute, Route
 
 from sharekit.server import paths
 from sharekit.server.audit.log import RequestAudit, audit_request
+from sharekit.server.endpoint import server_state
 from sharekit.server.errors import Forbidden, NotFound
-from sharekit.server.rest_common import server_state
 from sharekit.server.security import signing
 from sharekit.server.settings import FILE_CHUNK_BYTES, SIGNED_URL_TTL_S
 from sharekit.server.state import ServerState

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from sharekit.server import paths, wire
 from sharekit.server.audit.log import RequestAudit, audit_request, request_event
+from sharekit.server.endpoint import server_state
 from sharekit.server.errors import BadRequest, Forbidden, NotFound
 from sharekit.server.metastore.records import Recipient, Share
 from sharekit.server.partition_filter import ALLOW_ALL, for_recipient
@@ -32,7 +33,6 @@ from sharekit.server.recipient_auth import (
     granted_shares,
     visible_tables,
 )
-from sharekit.server.rest_common import server_state
 from sharekit.server.security import signing
 from sharekit.server.settings import PROTOCOL_MAX_PAGE_SIZE, PROTOCOL_PAGE_SIZE
 from sharekit.server.sharing_query import (

@@ -23,8 +23,8 @@ from starlette.routing import BaseRoute, Route
 from sharekit.server import paths, sql
 from sharekit.server import settings as s
 from sharekit.server.audit.log import RequestAudit, audit_request
+from sharekit.server.endpoint import admin, server_state
 from sharekit.server.errors import BadRequest, NotFound, SharekitError
-from sharekit.server.rest_common import require_admin, server_state
 from sharekit.server.state import ServerState
 
 WAREHOUSE_ID = s.WAREHOUSE_ID
@@ -111,7 +111,7 @@ def _parameters(raw: Any) -> dict[str, Any]:
 
 async def execute_statement(request: Request) -> Response:
     audit = audit_request(request, "executeStatement")
-    audit.user_email = require_admin(request)
+    admin(request, server_state(request), audit)
     try:
         body = await request.json()
     except (ValueError, RecursionError) as err:  # RecursionError: nested too deeply
@@ -208,14 +208,14 @@ def _cancel(statement: Statement) -> None:
 async def get_statement(request: Request) -> Response:
     statement_id = request.path_params["statement_id"]
     audit = audit_request(request, "getStatement", statement_id=statement_id)
-    audit.user_email = require_admin(request)
+    admin(request, server_state(request), audit)
     return JSONResponse(_response(_registry(server_state(request)).get(statement_id)))
 
 
 async def get_chunk(request: Request) -> Response:
     statement_id = request.path_params["statement_id"]
     audit = audit_request(request, "getStatementResultChunkN", statement_id=statement_id)
-    audit.user_email = require_admin(request)
+    admin(request, server_state(request), audit)
     statement = _registry(server_state(request)).get(statement_id)
     if statement.state != "SUCCEEDED" or statement.result is None:
         raise BadRequest(f"statement {statement_id} has no result (state {statement.state})", "INVALID_STATE")
@@ -228,7 +228,7 @@ async def get_chunk(request: Request) -> Response:
 async def cancel_statement(request: Request) -> Response:
     statement_id = request.path_params["statement_id"]
     audit = audit_request(request, "cancelStatement", statement_id=statement_id)
-    audit.user_email = require_admin(request)
+    admin(request, server_state(request), audit)
     _cancel(_registry(server_state(request)).get(statement_id))
     return JSONResponse({})
 
@@ -286,14 +286,14 @@ def _warehouse() -> dict[str, Any]:
 
 async def list_warehouses(request: Request) -> Response:
     audit = audit_request(request, "listWarehouses")
-    audit.user_email = require_admin(request)
+    admin(request, server_state(request), audit)
     return JSONResponse({"warehouses": [_warehouse()]})
 
 
 async def get_warehouse(request: Request) -> Response:
     warehouse_id = request.path_params["warehouse_id"]
     audit = audit_request(request, "getWarehouse", id=warehouse_id)
-    audit.user_email = require_admin(request)
+    admin(request, server_state(request), audit)
     if warehouse_id != WAREHOUSE_ID:
         raise NotFound(f"SQL warehouse {warehouse_id!r} does not exist", "RESOURCE_DOES_NOT_EXIST")
     return JSONResponse(_warehouse())

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sharekit.server.audit.log import AuditLog
+from sharekit.server.endpoint import RequestWorkers
 from sharekit.server.home import Home
 from sharekit.server.settings import ADMIN_USER
 from sharekit.server.views.materialisation import MaterialisedViews
@@ -25,6 +26,7 @@ class ServerState:
     tables: TableRegistry
     audit: AuditLog
     views: MaterialisedViews
+    workers: RequestWorkers
     secret: bytes
     admin_token: str
     clock: Clock = time.time
@@ -52,6 +54,7 @@ def build_state(root: Path, *, clock: Clock = time.time, base_url: str = "http:/
         tables=tables,
         audit=AuditLog(home.audit_dir, clock=clock),
         views=MaterialisedViews(home.cache_dir, secret),
+        workers=RequestWorkers(),
         secret=secret,
         admin_token=home.admin_token(),
         clock=clock,

@@ -1,30 +1,16 @@
-"""Recipients, their tokens and share permissions, and the public activation endpoints."""
+"""Recipients, their tokens and their share permissions: ``/api/2.1/unity-catalog/recipients``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from starlette.routing import BaseRoute, Route
-
 from sharekit.server import paths
+from sharekit.server.body import drop_none, obj_of, opt_enum, opt_int, opt_list, opt_str, req_str, str_list
+from sharekit.server.endpoint import Call
 from sharekit.server.errors import BadRequest
 from sharekit.server.metastore import names
 from sharekit.server.metastore.paging import paginate
 from sharekit.server.metastore.records import Recipient, RecipientToken
-from sharekit.server.rest_common import (
-    API,
-    Call,
-    drop_none,
-    dumps,
-    endpoint,
-    obj_of,
-    opt_enum,
-    opt_int,
-    opt_list,
-    opt_str,
-    req_str,
-    str_list,
-)
 from sharekit.server.settings import METASTORE_ID
 from sharekit.types import JSONObject
 
@@ -32,6 +18,7 @@ AUTH_TYPES = {"DATABRICKS", "OAUTH_CLIENT_CREDENTIALS", "OIDC_FEDERATION", "TOKE
 CREATE_FIELDS = {"name", "authentication_type", "comment", "data_recipient_global_metastore_id", "expiration_time",
                  "id", "ip_access_list", "owner", "properties_kvpairs", "sharing_code"}
 UPDATE_FIELDS = {"comment", "expiration_time", "id", "ip_access_list", "new_name", "owner", "properties_kvpairs"}
+ROTATE_FIELDS = {"existing_token_expire_in_seconds"}
 
 
 def recipient_json(recipient: Recipient, base_url: str) -> JSONObject:
@@ -84,18 +71,18 @@ def _ip_list(body: JSONObject) -> tuple[str, ...] | None:
     return names.ip_access_list(values)
 
 
-def _expiration(call: Call) -> int | None:
+def _expiration(call: Call[str]) -> int | None:
     expiration = opt_int(call.body, "expiration_time")
     if expiration is not None and expiration <= call.state.now_ms():
         raise BadRequest(f"expiration_time {expiration} is in the past (epoch milliseconds expected)")
     return expiration
 
 
-def _name(call: Call) -> str:
+def _name(call: Call[str]) -> str:
     return call.path("name").lower()
 
 
-def create_recipient(call: Call) -> JSONObject:
+def create_recipient(call: Call[str]) -> JSONObject:
     body = call.body
     name = names.securable_name(req_str(body, "name"), "recipient")
     auth_type = opt_enum(body, "authentication_type", AUTH_TYPES)
@@ -108,23 +95,23 @@ def create_recipient(call: Call) -> JSONObject:
             raise BadRequest(f"Field '{key}' applies only to DATABRICKS recipients")
     ips = _ip_list(body)
     recipient = call.state.metastore.create_recipient(
-        name, user=call.user or "", comment=opt_str(body, "comment"), owner=opt_str(body, "owner"),
+        name, user=call.who, comment=opt_str(body, "comment"), owner=opt_str(body, "owner"),
         properties=_properties(body), ip_access_list=ips, expiration_time=_expiration(call))
     return recipient_json(recipient, call.state.base_url)
 
 
-def get_recipient(call: Call) -> JSONObject:
+def get_recipient(call: Call[str]) -> JSONObject:
     return recipient_json(call.state.metastore.get_recipient(_name(call)), call.state.base_url)
 
 
-def list_recipients(call: Call) -> JSONObject:
+def list_recipients(call: Call[str]) -> JSONObject:
     page = call.state.metastore.list_recipients(max_results=call.query_int("max_results"),
-                                              page_token=call.query_str("page_token"))
+                                                page_token=call.query_str("page_token"))
     return drop_none({"recipients": [recipient_json(r, call.state.base_url) for r in page.items],
                       "next_page_token": page.next_page_token})
 
 
-def update_recipient(call: Call) -> JSONObject:
+def update_recipient(call: Call[str]) -> JSONObject:
     body = call.body
     changes: dict[str, Any] = {}
     for key in ("comment", "owner"):
@@ -139,77 +126,29 @@ def update_recipient(call: Call) -> JSONObject:
         changes["properties"] = properties
     if "ip_access_list" in body:
         changes["ip_access_list"] = _ip_list(body)
-    recipient = call.state.metastore.update_recipient(_name(call), user=call.user or "", changes=changes)
+    recipient = call.state.metastore.update_recipient(_name(call), user=call.who, changes=changes)
     return recipient_json(recipient, call.state.base_url)
 
 
-def delete_recipient(call: Call) -> JSONObject:
+def delete_recipient(call: Call[str]) -> JSONObject:
     call.state.metastore.delete_recipient(_name(call))
     return {}
 
 
-def rotate_token(call: Call) -> JSONObject:
+def rotate_token(call: Call[str]) -> JSONObject:
     seconds = opt_int(call.body, "existing_token_expire_in_seconds")
     if seconds is None:
         raise BadRequest("Field 'existing_token_expire_in_seconds' is required")
     if seconds < 0:
         raise BadRequest(f"existing_token_expire_in_seconds must not be negative, got {seconds}")
     recipient = call.state.metastore.rotate_recipient_token(_name(call), existing_token_expire_in_seconds=seconds,
-                                                          user=call.user or "")
+                                                            user=call.who)
     return recipient_json(recipient, call.state.base_url)
 
 
-def share_permissions(call: Call) -> JSONObject:
+def share_permissions(call: Call[str]) -> JSONObject:
     grants = {g.share: g for g in call.state.metastore.recipient_grants(_name(call))}
     keys, token = paginate(sorted(grants), call.query_int("max_results"), call.query_str("page_token"))
     out = [{"share_name": k, "privilege_assignments": [{"principal": grants[k].recipient,
                                                         "privileges": list(grants[k].privileges)}]} for k in keys]
     return drop_none({"permissions_out": out, "next_page_token": token})
-
-
-def _activation_token(call: Call) -> str:
-    """The SDK passes the token, or the whole activation URL (whose token then arrives as the query string)."""
-    raw = call.path("activation")
-    if raw.endswith(paths.ACTIVATION_PAGE.rsplit("/", 1)[-1]) and call.request.url.query:
-        return call.request.url.query
-    return raw.rsplit("?", 1)[-1]
-
-
-def activation_info(call: Call) -> JSONObject:
-    recipient = call.state.metastore.activation_info(_activation_token(call))
-    call.audit.request_params["recipient_name"] = recipient.name
-    return {"recipient_name": recipient.name, "authentication_type": recipient.authentication_type}
-
-
-def retrieve_token(call: Call) -> JSONObject:
-    recipient, bearer, expiration = call.state.metastore.retrieve_activation(_activation_token(call),
-                                                                           call.state.now_ms())
-    call.audit.request_params["recipient_name"] = recipient.name
-    return drop_none({
-        "shareCredentialsVersion": 1,
-        "bearerToken": bearer,
-        "endpoint": paths.profile_endpoint(call.state.base_url),
-        "expirationTime": None if expiration is None else str(expiration),
-    })
-
-
-def routes() -> list[BaseRoute]:
-    base = f"{API}/recipients"
-    public = f"{API}/public"
-    return [
-        Route(base, endpoint("createRecipient", create_recipient, fields=CREATE_FIELDS,
-                             audit_params=lambda c: {"name": c.body.get("name")}), methods=["POST"]),
-        Route(base, endpoint("listRecipients", list_recipients), methods=["GET"]),
-        Route(base + "/{name}", endpoint("getRecipient", get_recipient), methods=["GET"]),
-        Route(base + "/{name}", endpoint("updateRecipient", update_recipient, fields=UPDATE_FIELDS,
-                                         audit_params=lambda c: {"changes": dumps(c.body)}), methods=["PATCH"]),
-        Route(base + "/{name}", endpoint("deleteRecipient", delete_recipient), methods=["DELETE"]),
-        Route(base + "/{name}/rotate-token", endpoint("rotateRecipientToken", rotate_token,
-                                                      fields={"existing_token_expire_in_seconds"}), methods=["POST"]),
-        Route(base + "/{name}/share-permissions", endpoint("getRecipientSharePermissions", share_permissions),
-              methods=["GET"]),
-        Route(public + "/data_sharing_activation_info/{activation:path}",
-              endpoint("getActivationUrlInfo", activation_info, admin=False), methods=["GET"]),
-        Route(public + "/data_sharing_activation/{activation:path}",
-              endpoint("retrieveRecipientToken", retrieve_token, admin=False), methods=["GET"]),
-    ]

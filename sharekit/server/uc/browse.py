@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute, Route
-
 from sharekit.names import like_pattern
+from sharekit.server.body import drop_none
+from sharekit.server.endpoint import Call
 from sharekit.server.errors import NotFound
 from sharekit.server.metastore import names
 from sharekit.server.metastore.paging import paginate
-from sharekit.server.rest_common import API, Call, drop_none, endpoint
 from sharekit.server.settings import METASTORE_ID
 from sharekit.server.tables.registry import TableEntry, TableRegistry
-from sharekit.server.views import evaluation
+from sharekit.server.views.evaluation import table_metadata
 from sharekit.types import JSONObject
 
 
@@ -27,7 +26,7 @@ def schema_json(catalog: str, schema: str, owner: str) -> JSONObject:
 
 def table_json(entry: TableEntry, tables: TableRegistry, owner: str, *, columns: bool = True,
                properties: bool = True) -> JSONObject:
-    meta = evaluation.table_metadata(tables, entry)
+    meta = table_metadata(tables, entry)
     is_view = entry.table_type == "VIEW"
     payload = drop_none({
         "name": entry.name, "catalog_name": entry.catalog, "schema_name": entry.schema, "full_name": entry.full_name,
@@ -43,53 +42,49 @@ def table_json(entry: TableEntry, tables: TableRegistry, owner: str, *, columns:
     return payload
 
 
-def _owner(call: Call) -> str:
-    return call.state.admin_user
-
-
-def list_catalogs(call: Call) -> JSONObject:
+def list_catalogs(call: Call[str]) -> JSONObject:
     keys, token = paginate(call.state.tables.list_catalogs(), call.query_int("max_results"),
                            call.query_str("page_token"))
-    return drop_none({"catalogs": [catalog_json(k, _owner(call)) for k in keys], "next_page_token": token})
+    return drop_none({"catalogs": [catalog_json(k, call.who) for k in keys], "next_page_token": token})
 
 
-def get_catalog(call: Call) -> JSONObject:
+def get_catalog(call: Call[str]) -> JSONObject:
     name = call.path("name").lower()
     if name not in call.state.tables.list_catalogs():
         raise NotFound(f"Catalog '{name}' does not exist.", "CATALOG_DOES_NOT_EXIST")
-    return catalog_json(name, _owner(call))
+    return catalog_json(name, call.who)
 
 
-def list_schemas(call: Call) -> JSONObject:
+def list_schemas(call: Call[str]) -> JSONObject:
     catalog = str(call.query_str("catalog_name", required=True)).lower()
     keys, token = paginate(call.state.tables.list_schemas(catalog), call.query_int("max_results"),
                            call.query_str("page_token"))
-    return drop_none({"schemas": [schema_json(catalog, k, _owner(call)) for k in keys], "next_page_token": token})
+    return drop_none({"schemas": [schema_json(catalog, k, call.who) for k in keys], "next_page_token": token})
 
 
-def get_schema(call: Call) -> JSONObject:
+def get_schema(call: Call[str]) -> JSONObject:
     catalog, schema = names.split_full_name(call.path("full_name"), 2, "schema")
     if schema not in call.state.tables.list_schemas(catalog):
         raise NotFound(f"Schema '{catalog}.{schema}' does not exist.", "SCHEMA_DOES_NOT_EXIST")
-    return schema_json(catalog, schema, _owner(call))
+    return schema_json(catalog, schema, call.who)
 
 
-def list_tables(call: Call) -> JSONObject:
+def list_tables(call: Call[str]) -> JSONObject:
     catalog = str(call.query_str("catalog_name", required=True))
     schema = str(call.query_str("schema_name", required=True))
     entries = {e.name: e for e in call.state.tables.list_tables(catalog, schema)}
     keys, token = paginate(sorted(entries), call.query_int("max_results"), call.query_str("page_token"))
-    tables = [table_json(entries[k], call.state.tables, _owner(call), columns=not call.query_bool("omit_columns"),
+    tables = [table_json(entries[k], call.state.tables, call.who, columns=not call.query_bool("omit_columns"),
                          properties=not call.query_bool("omit_properties")) for k in keys]
     return drop_none({"tables": tables, "next_page_token": token})
 
 
-def get_table(call: Call) -> JSONObject:
+def get_table(call: Call[str]) -> JSONObject:
     entry = call.state.tables.get(call.path("full_name"))
-    return table_json(entry, call.state.tables, _owner(call))
+    return table_json(entry, call.state.tables, call.who)
 
 
-def table_exists(call: Call) -> JSONObject:
+def table_exists(call: Call[str]) -> JSONObject:
     try:
         call.state.tables.get(call.path("full_name"))
     except NotFound:
@@ -97,7 +92,7 @@ def table_exists(call: Call) -> JSONObject:
     return {"table_exists": True}
 
 
-def table_summaries(call: Call) -> JSONObject:
+def table_summaries(call: Call[str]) -> JSONObject:
     catalog = str(call.query_str("catalog_name", required=True)).lower()
     schema_pattern = like_pattern(call.query_str("schema_name_pattern") or "%")
     table_pattern = like_pattern(call.query_str("table_name_pattern") or "%")
@@ -109,16 +104,3 @@ def table_summaries(call: Call) -> JSONObject:
     keys, token = paginate(sorted(entries), call.query_int("max_results"), call.query_str("page_token"))
     return drop_none({"tables": [{"full_name": k, "table_type": entries[k].table_type} for k in keys],
                       "next_page_token": token})
-
-
-def routes() -> list[BaseRoute]:
-    return [
-        Route(f"{API}/catalogs", endpoint("listCatalogs", list_catalogs), methods=["GET"]),
-        Route(f"{API}/catalogs/{{name}}", endpoint("getCatalog", get_catalog), methods=["GET"]),
-        Route(f"{API}/schemas", endpoint("listSchemas", list_schemas), methods=["GET"]),
-        Route(f"{API}/schemas/{{full_name}}", endpoint("getSchema", get_schema), methods=["GET"]),
-        Route(f"{API}/tables", endpoint("listTables", list_tables), methods=["GET"]),
-        Route(f"{API}/tables/{{full_name}}", endpoint("getTable", get_table), methods=["GET"]),
-        Route(f"{API}/tables/{{full_name}}/exists", endpoint("tableExists", table_exists), methods=["GET"]),
-        Route(f"{API}/table-summaries", endpoint("listTableSummaries", table_summaries), methods=["GET"]),
-    ]
