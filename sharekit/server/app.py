@@ -13,10 +13,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from sharekit.server import openapi, routes_admin, routes_files, routes_sharing, routes_sql
+from sharekit.server import openapi, routes_admin, routes_files, routes_sharing
 from sharekit.server.audit.log import RequestAudit, request_event
 from sharekit.server.errors import PayloadTooLarge, SharekitError, error_body
 from sharekit.server.settings import MAX_BODY_BYTES
+from sharekit.server.sql import routes as sql_routes
 from sharekit.server.state import ServerState
 from sharekit.server.uc import routes as uc_routes
 from sharekit.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,7 +38,7 @@ def create_app(state: ServerState, on_shutdown: Sequence[Callable[[], None]] = (
     routes = [
         *routes_admin.routes(),
         *uc_routes.routes(),
-        *routes_sql.routes(),
+        *sql_routes.routes(),
         *routes_sharing.routes(),
         *routes_files.routes(),
         *openapi.routes(),

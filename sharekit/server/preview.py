@@ -104,7 +104,7 @@ def _read(root: Path, entries: list[FileEntry], columns: list[str], limit: int) 
 
 def preview_object(state: ServerState, table: VisibleTable, recipient: Recipient, limit: int) -> dict[str, Any]:
     from sharekit.server.partition_filter import ALLOW_ALL, for_recipient
-    from sharekit.server.routes_sharing import served_view, snapshot_cache
+    from sharekit.server.routes_sharing import served_view
     from sharekit.server.sharing_query import Signer, query_snapshot
 
     out: dict[str, Any] = {"name": f"{table.schema}.{table.name}", "source": table.full_name,
@@ -118,7 +118,7 @@ def preview_object(state: ServerState, table: VisibleTable, recipient: Recipient
             out["type"] = "VIEW"
         else:
             path = str(state.tables.get(table.full_name).path)
-            snapshot, partitions, area = snapshot_cache(state).snapshot(path), for_recipient(table.shared,
+            snapshot, partitions, area = state.snapshots.snapshot(path), for_recipient(table.shared,
                                                                                                recipient), "t"
         signer = Signer(state.secret, state.base_url, signing.table_key(state.secret, table.full_name),
                         state.now_ms(), area=area)

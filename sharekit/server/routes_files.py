@@ -40,32 +40,17 @@ def _refuse(request: Request, reason: str) -> Forbidden:
     return Forbidden(f"Access to this file URL is denied: {reason}")
 
 
-def _table_root(state: ServerState, key: str) -> Path | None:
-    from sharekit.server.routes_sharing import table_keys
-
-    keys = table_keys(state)
-    if key in keys:
-        return Path(keys[key])
-    for entry in state.tables.entries().values():  # after a restart: find the table by its key
-        if signing.table_key(state.secret, entry.full_name) == key and entry.table_type != "VIEW":
-            keys[key] = str(entry.path)
-            return Path(entry.path)
-    return None
-
-
 def _resolve(state: ServerState, area: str, key: str, relative: str) -> Path | None:
     parts = relative.split("/")
     if not relative or any(p in ("", ".", "..") or p.startswith(FORBIDDEN_SEGMENTS) for p in parts) \
             or "\x00" in relative or "\\" in relative:
         return None
     if area == "t":
-        root = _table_root(state, key)
+        root = state.table_keys.folder(key)
     elif area == "v":
         root = state.views.key_folder(key)
     else:
-        from sharekit.server.routes_sharing import snapshot_cache
-
-        root = snapshot_cache(state).change_folder(key)
+        root = state.snapshots.change_folder(key)
     if root is None:
         return None
     root = root.resolve()

@@ -50,21 +50,6 @@ PREFIX = paths.PROTOCOL
 TABLE_PATH = paths.PROTOCOL_TABLE
 
 
-def snapshot_cache(state: ServerState) -> SnapshotCache:
-    cache = state.extras.get("snapshots")
-    if not isinstance(cache, SnapshotCache):
-        cache = state.extras.setdefault("snapshots", SnapshotCache(state.home.cache_dir))
-    assert isinstance(cache, SnapshotCache)
-    return cache
-
-
-def table_keys(state: ServerState) -> dict[str, str]:
-    """URL key -> table folder, filled when URLs are signed (``routes_files`` falls back to the registry)."""
-    keys = state.extras.setdefault("table_keys", {})
-    assert isinstance(keys, dict)
-    return keys
-
-
 # -- listings -------------------------------------------------------------------------------------------
 
 def _paging(request: Request, scope: str) -> tuple[int, int]:
@@ -175,7 +160,7 @@ class TableContext:
 
     @property
     def cache(self) -> SnapshotCache:
-        return snapshot_cache(self.state)
+        return self.state.snapshots
 
     def signer(self) -> Signer:
         return Signer(self.state.secret, self.state.base_url, self.key, self.state.now_ms(),
@@ -210,7 +195,7 @@ def _table_context(request: Request, action: str) -> TableContext:
         view = served_view(state, table, caller.recipient)
         assert view is not None
         return TableContext(state, caller, table, view.table_path, key, entry, started, view)
-    table_keys(state)[key] = str(source.path)
+    state.table_keys.remember(key, source.path)
     return TableContext(state, caller, table, str(source.path), key, entry, started)
 
 

@@ -39,8 +39,7 @@ def serve(home: Path, *, host: str = "127.0.0.1", port: int = 0, demo: bool = Fa
 
     def shutdown() -> None:
         _remove_server_info(state.home, os.getpid())
-        state.audit.close()
-        state.metastore.close()
+        state.close()
 
     app = create_app(state, on_shutdown=[shutdown])
     config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_keep_alive=settings.KEEP_ALIVE_S,

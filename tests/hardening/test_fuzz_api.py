@@ -38,8 +38,7 @@ def test_openapi_lists_every_route(home: Path) -> None:
         for method, path in operations:
             assert method.lower() in paths[openapi_path(path)]
     finally:
-        state.metastore.close()
-        state.audit.close()
+        state.close()
 
 
 @pytest.mark.hostile
