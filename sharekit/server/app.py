@@ -13,10 +13,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from sharekit.server import openapi, routes_admin, routes_files, routes_sharing
+from sharekit.server import openapi, routes_admin
 from sharekit.server.audit.log import RequestAudit, request_event
 from sharekit.server.errors import PayloadTooLarge, SharekitError, error_body
 from sharekit.server.settings import MAX_BODY_BYTES
+from sharekit.server.sharing import routes as sharing_routes
 from sharekit.server.sql import routes as sql_routes
 from sharekit.server.state import ServerState
 from sharekit.server.uc import routes as uc_routes
@@ -39,8 +40,7 @@ def create_app(state: ServerState, on_shutdown: Sequence[Callable[[], None]] = (
         *routes_admin.routes(),
         *uc_routes.routes(),
         *sql_routes.routes(),
-        *routes_sharing.routes(),
-        *routes_files.routes(),
+        *sharing_routes.routes(),
         *openapi.routes(),
     ]
     app = Starlette(

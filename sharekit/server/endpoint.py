@@ -16,6 +16,7 @@ import contextlib
 import inspect
 import queue
 import threading
+import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -55,6 +56,7 @@ class Call(Generic[Identity]):
     audit: RequestAudit
     body: JSONObject = field(default_factory=dict)  # the checked JSON object (routes with ``fields``)
     raw: bytes = b""  # the body as sent (routes with ``raw``)
+    started: float = 0.0  # perf_counter when the work began (before the guard)
 
     def note(self, **params: Any) -> None:
         """Add parameters to the request's audit entry (None values are left out)."""
@@ -146,9 +148,10 @@ def endpoint(action: str | None, handler: Callable[[Call[Identity]], Result], *,
         sent = await request.body() if takes_body and request.method in BODY_METHODS else b""
 
         def work() -> Response | Awaitable[Response]:
+            started = time.perf_counter()
             who = guard(request, state, entry)
             body = parse_body(sent, fields) if fields is not None else {}
-            call = Call(request, state, who, entry, body, sent if raw else b"")
+            call = Call(request, state, who, entry, body, sent if raw else b"", started)
             if audit_params is not None:
                 call.note(**audit_params(call))
             return _response(handler(call))

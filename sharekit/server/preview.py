@@ -18,18 +18,20 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sharekit.server import wire
 from sharekit.server.endpoint import Call
 from sharekit.server.errors import BadRequest, SharekitError
 from sharekit.server.metastore.records import Recipient, Share
-from sharekit.server.security import signing
 from sharekit.server.settings import PREVIEW_DEFAULT_ROWS, PREVIEW_MAX_ROWS
+from sharekit.server.sharing import wire
+from sharekit.server.sharing.access import VisibleTable, visible_tables
+from sharekit.server.sharing.partitions import ALLOW_ALL, for_recipient
+from sharekit.server.sharing.query import Signer, query_snapshot
+from sharekit.server.sharing.served import served_view
 from sharekit.server.views import evaluation
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from sharekit.server.recipient_auth import VisibleTable
     from sharekit.server.state import ServerState
     from sharekit.server.tables.snapshots import FileEntry
 
@@ -103,16 +105,12 @@ def _read(root: Path, entries: list[FileEntry], columns: list[str], limit: int) 
 
 
 def preview_object(state: ServerState, table: VisibleTable, recipient: Recipient, limit: int) -> dict[str, Any]:
-    from sharekit.server.partition_filter import ALLOW_ALL, for_recipient
-    from sharekit.server.routes_sharing import served_view
-    from sharekit.server.sharing_query import Signer, query_snapshot
-
     out: dict[str, Any] = {"name": f"{table.schema}.{table.name}", "source": table.full_name,
                            "type": "VIEW" if table.shared.data_object_type == "VIEW" else "TABLE",
                            "partition_filter": _partition_text(table.shared, recipient), "columns": [],
                            "row_count": 0, "file_count": 0, "sample": [], "error": None}
     try:
-        view = served_view(state, table, recipient)
+        view = served_view(state.tables, state.views, table, recipient)
         if view is not None:
             snapshot, partitions, area = view, ALLOW_ALL, "v"
             out["type"] = "VIEW"
@@ -120,7 +118,7 @@ def preview_object(state: ServerState, table: VisibleTable, recipient: Recipient
             path = str(state.tables.get(table.full_name).path)
             snapshot, partitions, area = state.snapshots.snapshot(path), for_recipient(table.shared,
                                                                                                recipient), "t"
-        signer = Signer(state.secret, state.base_url, signing.table_key(state.secret, table.full_name),
+        signer = Signer(state.secret, state.base_url, state.table_keys.key(table.full_name),
                         state.now_ms(), area=area)
         answer = query_snapshot(snapshot, wire.PARQUET, signer, partitions, json_hints=None, limit_hint=None,
                                 time_travel=False, cdf_shared=False)
@@ -136,12 +134,10 @@ def preview_object(state: ServerState, table: VisibleTable, recipient: Recipient
 
 
 def preview(state: ServerState, recipient_name: str, share_name: str, *, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
-    from sharekit.server.recipient_auth import visible_tables_in
-
     recipient = state.metastore.get_recipient(recipient_name.lower())
     share: Share = state.metastore.get_share(share_name.lower())
     granted = share.name in state.metastore.shares_for_recipient(recipient.name)
-    objects = [preview_object(state, table, recipient, limit) for table in visible_tables_in(state, share)]
+    objects = [preview_object(state, table, recipient, limit) for table in visible_tables(state.tables, share)]
     return {"recipient": recipient.name, "share": share.name, "granted": granted,
             "properties": dict(recipient.properties or {}), "objects": objects}
 

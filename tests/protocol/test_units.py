@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sharekit.server import predicates, wire
 from sharekit.server.errors import BadRequest
 from sharekit.server.metastore.records import Partition, PartitionValue, Recipient, SharedObject
-from sharekit.server.partition_filter import for_recipient
+from sharekit.server.sharing import predicates, wire
+from sharekit.server.sharing.partitions import for_recipient
 from sharekit.server.tables import stats
 from sharekit.server.tables.snapshots import SnapshotCache
 from sharekit.server.tables.stats import partition_string

@@ -8,10 +8,10 @@ fail-closed: a file is listed only when a partition matches it for certain.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sharekit.names import like_pattern
 from sharekit.server.metastore.records import Partition, Recipient, SharedObject
 
 
@@ -75,12 +75,5 @@ def _term_matches(term: Term, values: Mapping[str, str | None]) -> bool:
     if term.op == "EQUAL":
         return actual == term.value
     if term.op == "LIKE":
-        return _like(term.value).fullmatch(actual) is not None
+        return like_pattern(term.value, ignore_case=False).fullmatch(actual) is not None
     return False
-
-
-def _like(pattern: str) -> re.Pattern[str]:
-    out = []
-    for ch in pattern:
-        out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
-    return re.compile("".join(out), re.DOTALL)

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sharekit.server import predicates, wire
-from sharekit.server.partition_filter import PartitionFilter
 from sharekit.server.security import signing
 from sharekit.server.settings import SIGNED_URL_TTL_S
+from sharekit.server.sharing import predicates, wire
+from sharekit.server.sharing.partitions import PartitionFilter
 from sharekit.server.tables.changes import ChangeFile
 from sharekit.server.tables.snapshots import FileEntry, Snapshot, SnapshotCache
 
