@@ -9,31 +9,18 @@ import time
 from pathlib import Path
 
 from sharekit.server import settings
+from sharekit.server.admin.demo_tables import create_demo_tables
+from sharekit.server.app import create_app
 from sharekit.server.home import Home
+from sharekit.server.state import build_state
 
 
 def serve(home: Path, *, host: str = "127.0.0.1", port: int = 0, demo: bool = False, log_level: str = "warning") -> None:
     import uvicorn
 
-    from sharekit.server.app import create_app
-    from sharekit.server.state import build_state
-
-    # IPPROTO_TCP explicitly: asyncio disables Nagle only on accepted sockets whose proto says TCP; with proto 0
-    # every keep-alive response waits ~40 ms for a delayed ACK.
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    bound_port = sock.getsockname()[1]
-    url_host = f"[{host}]" if ":" in host else host
-    if host in ("0.0.0.0", "::"):
-        url_host = "127.0.0.1"
-    base_url = f"http://{url_host}:{bound_port}"
-
+    sock, base_url = _listen(host, port)
     state = build_state(home, base_url=base_url)
     if demo:
-        from sharekit.demo.tables import create_demo_tables
-
         create_demo_tables(state.home.tables_dir)
     info = {"url": base_url, "pid": os.getpid(), "started_at": int(time.time() * 1000), "home": str(state.home.root)}
 
@@ -49,6 +36,21 @@ def serve(home: Path, *, host: str = "127.0.0.1", port: int = 0, demo: bool = Fa
     state.home.write_server_info(info)
     logging.getLogger("sharekit.server").warning("sharekit server listening on %s (home %s)", base_url, home)
     server.run(sockets=[sock])
+
+
+def _listen(host: str, port: int) -> tuple[socket.socket, str]:
+    """The bound socket and the base URL clients reach it under."""
+    # IPPROTO_TCP explicitly: asyncio disables Nagle only on accepted sockets whose proto says TCP; with proto 0
+    # every keep-alive response waits ~40 ms for a delayed ACK.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    bound_port = sock.getsockname()[1]
+    url_host = f"[{host}]" if ":" in host else host
+    if host in ("0.0.0.0", "::"):
+        url_host = "127.0.0.1"
+    return sock, f"http://{url_host}:{bound_port}"
 
 
 def _remove_server_info(home: Home, pid: int) -> None:

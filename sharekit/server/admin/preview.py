@@ -1,8 +1,8 @@
 """What a recipient would receive from a share, computed by the code that serves the recipient.
 
-For each table or view the recipient can see in the share: the file selection of ``sharing_query.query_snapshot``
+For each table or view the recipient can see in the share: the file selection of ``sharing.query.query_snapshot``
 with the recipient's partition filter (tables) or the view materialised for the recipient's properties
-(``routes_sharing.served_view``), then the rows of exactly those files — a sample plus counts. An object the
+(``sharing.served.served_view``), then the rows of exactly those files — a sample plus counts. An object the
 recipient could not read (a view that needs a property it lacks) carries the error it would get instead.
 
 ``GET /sharekit/admin/preview?recipient=R&share=S[&limit=N]`` (admin only). With ``?table=catalog.schema.name``
@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from sharekit.server.endpoint import Call
 from sharekit.server.errors import BadRequest, SharekitError
-from sharekit.server.metastore.records import Recipient, Share
+from sharekit.server.metastore.records import Recipient, Share, SharedObject
 from sharekit.server.settings import PREVIEW_DEFAULT_ROWS, PREVIEW_MAX_ROWS
 from sharekit.server.sharing import wire
 from sharekit.server.sharing.access import VisibleTable, visible_tables
-from sharekit.server.sharing.partitions import ALLOW_ALL, for_recipient
+from sharekit.server.sharing.partitions import ALLOW_ALL, PartitionFilter, for_recipient
 from sharekit.server.sharing.query import Signer, query_snapshot
 from sharekit.server.sharing.served import served_view
 from sharekit.server.views import evaluation
@@ -33,10 +33,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from sharekit.server.state import ServerState
-    from sharekit.server.tables.snapshots import FileEntry
-
-DEFAULT_LIMIT = PREVIEW_DEFAULT_ROWS
-MAX_LIMIT = PREVIEW_MAX_ROWS
+    from sharekit.server.tables.snapshots import FileEntry, Snapshot
 
 
 def json_value(value: Any) -> Any:
@@ -60,7 +57,7 @@ def _rows(table: pa.Table, limit: int) -> list[list[Any]]:
     return [[json_value(v) for v in row.values()] for row in table.slice(0, limit).to_pylist()]
 
 
-def _partition_text(shared: Any, recipient: Recipient) -> str | None:
+def _partition_text(shared: SharedObject, recipient: Recipient) -> str | None:
     if not shared.partitions:
         return None
     alternatives = []
@@ -110,14 +107,9 @@ def preview_object(state: ServerState, table: VisibleTable, recipient: Recipient
                            "partition_filter": _partition_text(table.shared, recipient), "columns": [],
                            "row_count": 0, "file_count": 0, "sample": [], "error": None}
     try:
-        view = served_view(state.tables, state.views, table, recipient)
-        if view is not None:
-            snapshot, partitions, area = view, ALLOW_ALL, "v"
+        snapshot, partitions, area = _served(state, table, recipient)
+        if area == "v":
             out["type"] = "VIEW"
-        else:
-            path = str(state.tables.get(table.full_name).path)
-            snapshot, partitions, area = state.snapshots.snapshot(path), for_recipient(table.shared,
-                                                                                               recipient), "t"
         signer = Signer(state.secret, state.base_url, state.table_keys.key(table.full_name),
                         state.now_ms(), area=area)
         answer = query_snapshot(snapshot, wire.PARQUET, signer, partitions, json_hints=None, limit_hint=None,
@@ -133,7 +125,18 @@ def preview_object(state: ServerState, table: VisibleTable, recipient: Recipient
     return out
 
 
-def preview(state: ServerState, recipient_name: str, share_name: str, *, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
+def _served(state: ServerState, table: VisibleTable, recipient: Recipient) -> tuple[Snapshot, PartitionFilter, str]:
+    """What the protocol would serve of ``table`` to ``recipient``: the snapshot, its partition filter and the
+    file area of its URLs."""
+    view = served_view(state.tables, state.views, table, recipient)
+    if view is not None:
+        return view, ALLOW_ALL, "v"
+    path = str(state.tables.get(table.full_name).path)
+    return state.snapshots.snapshot(path), for_recipient(table.shared, recipient), "t"
+
+
+def preview(state: ServerState, recipient_name: str, share_name: str, *,
+            limit: int = PREVIEW_DEFAULT_ROWS) -> dict[str, Any]:
     recipient = state.metastore.get_recipient(recipient_name.lower())
     share: Share = state.metastore.get_share(share_name.lower())
     granted = share.name in state.metastore.shares_for_recipient(recipient.name)
@@ -142,14 +145,15 @@ def preview(state: ServerState, recipient_name: str, share_name: str, *, limit: 
             "properties": dict(recipient.properties or {}), "objects": objects}
 
 
-def provider_sample(state: ServerState, full_name: str, *, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
+def provider_sample(state: ServerState, full_name: str, *, limit: int = PREVIEW_DEFAULT_ROWS) -> dict[str, Any]:
     """The provider's own view of a table or view: columns and the first rows (no recipient context)."""
     from deltalake import DeltaTable
     from deltalake.exceptions import DeltaError
 
     entry = state.tables.get(full_name)
-    out: dict[str, Any] = {"table": entry.full_name, "type": entry.table_type,
-                           "columns": [c["name"] for c in evaluation.table_metadata(state.tables, entry).columns], "sample": [], "error": None}
+    columns = [c["name"] for c in evaluation.table_metadata(state.tables, entry).columns]
+    out: dict[str, Any] = {"table": entry.full_name, "type": entry.table_type, "columns": columns, "sample": [],
+                           "error": None}
     try:
         if entry.table_type == "VIEW":
             data = evaluation.evaluate(state.tables, entry, None, limit=limit)
@@ -168,17 +172,17 @@ def provider_sample(state: ServerState, full_name: str, *, limit: int = DEFAULT_
 def handle(call: Call[str]) -> dict[str, Any]:
     """``GET /sharekit/admin/preview``."""
     limit = call.query_int("limit")
-    limit = DEFAULT_LIMIT if limit is None else limit
-    if not 0 <= limit <= MAX_LIMIT:
-        raise BadRequest(f"limit must be between 0 and {MAX_LIMIT}")
+    limit = PREVIEW_DEFAULT_ROWS if limit is None else limit
+    if not 0 <= limit <= PREVIEW_MAX_ROWS:
+        raise BadRequest(f"limit must be between 0 and {PREVIEW_MAX_ROWS}")
     table = call.query_str("table")
     if table is not None:
         if call.query_str("recipient") or call.query_str("share"):
             raise BadRequest("give either table, or recipient and share")
-        call.audit.request_params["name"] = table
+        call.note(name=table)
         return provider_sample(call.state, table, limit=limit)
     recipient = call.query_str("recipient", required=True)
     share = call.query_str("share", required=True)
     assert recipient is not None and share is not None
-    call.audit.request_params.update(recipient_name=recipient, share=share)
+    call.note(recipient_name=recipient, share=share)
     return preview(call.state, recipient, share, limit=limit)

@@ -12,14 +12,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sharekit.server import paths
-from sharekit.server.openapi_ops import OPERATIONS
+from sharekit.server.admin.openapi_ops import OPERATIONS
+from sharekit.server.endpoint import Call
+from sharekit.types import JSONObject
 
-PATH = paths.OPENAPI
 _PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-z]+))?}")
 _ERROR_REST = {"type": "object", "properties": {"error_code": {"type": "string"}, "message": {"type": "string"}},
                "required": ["error_code", "message"]}
@@ -89,11 +88,5 @@ def build_document(routes: Iterable[BaseRoute], server_url: str | None = None) -
     return document
 
 
-async def openapi_json(request: Request) -> Response:
-    from sharekit.server.endpoint import server_state
-
-    return JSONResponse(build_document(request.app.routes, server_state(request).base_url))
-
-
-def routes() -> list[BaseRoute]:
-    return [Route(PATH, openapi_json, methods=["GET"])]
+def openapi_json(call: Call[None]) -> JSONObject:
+    return build_document(call.request.app.routes, call.state.base_url)
