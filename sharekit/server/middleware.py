@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from sharekit.server.state import ServerState
 
 
-class BodyLimitMiddleware:
-    """Refuses bodies over MAX_BODY_BYTES with 413, whether announced by Content-Length or streamed."""
+class _HTTPMiddleware:
+    """Passes everything but HTTP requests (lifespan) straight through to the app."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -26,6 +26,16 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.http(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class BodyLimitMiddleware(_HTTPMiddleware):
+    """Refuses bodies over MAX_BODY_BYTES with 413, whether announced by Content-Length or streamed."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
@@ -52,20 +62,14 @@ async def _send_json(send: Send, scope: Scope, status: int, code: str, message: 
     await send({"type": "http.response.body", "body": body})
 
 
-class AuditMiddleware:
+class AuditMiddleware(_HTTPMiddleware):
     """Records the action a handler declared (``audit_request``) as the response starts.
 
     The event is written before the status line goes out, so a response the client saw is always in the log;
     a crash that never produced a response is recorded as a 500 afterwards.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = uuid.uuid4().hex
         request_state = scope.setdefault("state", {})
         request_state["request_id"] = request_id

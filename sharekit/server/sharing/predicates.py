@@ -57,20 +57,14 @@ def evaluate(tree: dict[str, Any], facts: FileFacts) -> Truth:
 def _eval(node: dict[str, Any], facts: FileFacts) -> Truth:
     op = node["op"]
     children = node.get("children") or []
-    if op == "and":
+    if op in ("and", "or"):
         if len(children) < 2:
-            raise PredicateError("'and' needs at least two children")
+            raise PredicateError(f"'{op}' needs at least two children")
         results = [_eval(c, facts) for c in children]
-        if any(r is False for r in results):
-            return False
-        return True if all(r is True for r in results) else None
-    if op == "or":
-        if len(children) < 2:
-            raise PredicateError("'or' needs at least two children")
-        results = [_eval(c, facts) for c in children]
-        if any(r is True for r in results):
-            return True
-        return False if all(r is False for r in results) else None
+        decides: bool = op == "or"  # one False decides an 'and', one True an 'or'; otherwise all must agree
+        if any(r is decides for r in results):
+            return decides
+        return (not decides) if all(r is (not decides) for r in results) else None
     if op == "not":
         (child,) = children
         inner = _eval(child, facts)
