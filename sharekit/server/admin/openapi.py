@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from sharekit.server import paths
 from sharekit.server.admin.openapi_ops import OPERATIONS
-from sharekit.server.endpoint import Call
+from sharekit.server.endpoint import Call, RouteGroup
 from sharekit.types import JSONObject
 
 _PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-z]+))?}")
@@ -31,6 +31,9 @@ def declared_operations(routes: Iterable[BaseRoute]) -> list[tuple[str, str]]:
     unless it is described on its own."""
     found: list[tuple[str, str]] = []
     for route in routes:
+        if isinstance(route, RouteGroup):
+            found.extend(declared_operations(route.routes))
+            continue
         if not isinstance(route, Route):
             continue
         methods = route.methods or {"GET"}

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sharekit.server import settings
-from sharekit.server.endpoint import Call, admin, endpoint, no_params
+from sharekit.server.endpoint import Call, RouteGroup, admin, endpoint, no_params
 from sharekit.server.errors import BadRequest, NotFound, SharekitError
 from sharekit.server.paths import SQL_API
 from sharekit.server.sql import engine, statements
@@ -195,7 +195,7 @@ def _statement_id(request: Request) -> dict[str, Any]:
 
 def routes() -> list[BaseRoute]:
     execute = endpoint("executeStatement", execute_statement, guard=admin, raw=True, params=no_params)
-    return [
+    return [RouteGroup(SQL_API + "/", [
         Route(STATEMENTS, execute, methods=["POST"]),
         Route(STATEMENTS + "/", execute, methods=["POST"]),
         Route(STATEMENTS + "/{statement_id}", endpoint("getStatement", get_statement, guard=admin,
@@ -209,4 +209,4 @@ def routes() -> list[BaseRoute]:
         Route(SQL_API + "/warehouses/{warehouse_id}",
               endpoint("getWarehouse", get_warehouse, guard=admin,
                        params=lambda request: {"id": request.path_params["warehouse_id"]}), methods=["GET"]),
-    ]
+    ])]

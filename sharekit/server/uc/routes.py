@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from sharekit.server.body import dumps
-from sharekit.server.endpoint import admin, body_name, endpoint, public
+from sharekit.server.endpoint import RouteGroup, admin, body_name, endpoint, public
 from sharekit.server.paths import UC_API
 from sharekit.server.uc import activation, browse, recipients, shares
 
@@ -78,4 +78,4 @@ def _browse_routes() -> list[BaseRoute]:
 
 
 def routes() -> list[BaseRoute]:
-    return [*_share_routes(), *_recipient_routes(), *_browse_routes()]
+    return [RouteGroup(UC_API + "/", [*_share_routes(), *_recipient_routes(), *_browse_routes()])]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from starlette.routing import BaseRoute, Route
 
-from sharekit.server.endpoint import Call, Endpoint, Result, endpoint, no_params, public
+from sharekit.server.endpoint import Call, Endpoint, Result, RouteGroup, endpoint, no_params, public
 from sharekit.server.paths import ACTIVATION_PAGE, FILES, PROTOCOL, PROTOCOL_TABLE
 from sharekit.server.sharing.access import Caller, recipient
 from sharekit.server.sharing.routes import activation_page, files, listings, tables
@@ -52,8 +52,7 @@ def _table_routes() -> list[BaseRoute]:
 
 def routes() -> list[BaseRoute]:
     return [
-        *_listing_routes(),
-        *_table_routes(),
+        RouteGroup(PROTOCOL + "/", [*_listing_routes(), *_table_routes()]),
         Route(FILES + "{area}/{key}/{rest:path}", endpoint(None, files.serve_file, guard=files.signed_file,
                                                            params=no_params), methods=["GET", "HEAD"]),
         Route(ACTIVATION_PAGE, endpoint("deltaSharingRecipientOpenedActivationLink", activation_page.activation_page,
