@@ -49,12 +49,16 @@ WAIT_TIMEOUT_MIN_S = 5
 WAIT_TIMEOUT_MAX_S = 50
 DUCKDB_THREADS = 2  # per statement or view evaluation
 
+# -- the metastore ---------------------------------------------------------------------------------------
+METASTORE_BUSY_TIMEOUT_S = 30  # how long a write waits for another connection's transaction
+
 # -- the audit log --------------------------------------------------------------------------------------
 AUDIT_FSYNC_INTERVAL_S = 0.2
 AUDIT_ROLL_BYTES = 32 << 20
 AUDIT_ROLL_SECONDS = 600.0
 AUDIT_COMPACT_SMALL_ROWS = 200_000  # segments below this many rows are merged ...
 AUDIT_COMPACT_MIN_FILES = 8  # ... once there are this many of them
+AUDIT_CLOSE_TIMEOUT_S = 30  # how long close() waits for the background thread's last roll
 
 # -- preview-as-recipient -------------------------------------------------------------------------------
 PREVIEW_DEFAULT_ROWS = 10

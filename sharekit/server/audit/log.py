@@ -40,6 +40,7 @@ from typing import Any
 from sharekit.server.audit import store as audit_store
 from sharekit.server.settings import (
     ACCOUNT_ID,
+    AUDIT_CLOSE_TIMEOUT_S,
     AUDIT_FSYNC_INTERVAL_S,
     AUDIT_LEVEL,
     AUDIT_ROLL_BYTES,
@@ -159,7 +160,7 @@ class AuditLog:
     def close(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=30)
+            self._thread.join(timeout=AUDIT_CLOSE_TIMEOUT_S)
         with self._lock:
             if self._closed:
                 return
