@@ -1,8 +1,8 @@
 """The audit log, in the shape of Databricks' ``system.access.audit``.
 
-Route handlers never write rows themselves: they call ``audit_request(request, action, **params)`` and the
-audit middleware (``middleware.py``) records the event once the response status is known (so refused and failed
-requests are logged too). Events with metrics of their own (``deltaSharingQueriedTable``) are built with
+Handlers never write rows themselves: the endpoint declares the action first (``audit_request(request, action,
+**params)``), handlers add parameters to it, and the audit middleware (``middleware.py``) records the event once
+the response status is known (so refused and failed requests are logged too). Events with metrics of their own (``deltaSharingQueriedTable``) are built with
 ``request_event`` too and written with ``AuditLog.record``.
 
 Keys other areas write (the analytics read them): ``request_params`` of recipient requests carry

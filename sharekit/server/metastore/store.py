@@ -1,6 +1,6 @@
 """The metastore (SQLite): shares, shared objects, recipients, tokens, grants, table registrations.
 
-All SQL of the server lives in this package and every value is a bound parameter; the file, its schema and its
+All of the server's SQLite SQL lives in this package and every value is a bound parameter; the file, its schema and its
 transactions are ``schema.Database``. Names are stored lower-case. Validation of request shapes happens in the
 areas; the store enforces what needs the data: existence, uniqueness, the two-token limit, single-use activation
 links.

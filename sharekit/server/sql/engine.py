@@ -1,7 +1,7 @@
 """Server-side SQL for the statement-execution endpoint: check and translate (Databricks → DuckDB, through
-``sharekit.dbsql``), or turn a view statement into a command on the catalog.
+``sharekit.dbsql``), or turn a view statement into a command on the tables and the metastore.
 
-Read-only queries (SELECT / WITH / set operations) over ``system.access.audit`` and, when the catalog is given,
+Read-only queries (SELECT / WITH / set operations) over ``system.access.audit`` and, when the tables are given,
 over the local Delta tables and views; plus ``CREATE [OR REPLACE] VIEW`` / ``DROP VIEW`` (``views.definition``).
 Anything else fails with a ``StatementError`` (rendered as ``status.state = FAILED``). ``prepare`` dispatches on
 the statement kind through ``HANDLERS``.
@@ -34,7 +34,8 @@ TABLE_FUNCTIONS = frozenset({"range"})
 
 @dataclass(frozen=True)
 class Context:
-    """What a handler may use besides the tree: the statement text and the catalog (None in unit use)."""
+    """What a handler may use besides the tree: the statement text, the tables and the metastore (None in unit
+    use)."""
 
     statement: str = ""
     tables: TableRegistry | None = None

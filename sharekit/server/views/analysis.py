@@ -1,4 +1,4 @@
-"""A view's query checked against the catalog: the tables it reads, the recipient properties it uses, and its
+"""A view's query checked against the local tables: the tables it reads, the recipient properties it uses, and its
 DuckDB form with ``current_recipient('key')`` as a bound parameter."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ BLOCKED_IN_VIEWS = ("system",)  # besides dbsql's blocked functions
 
 @dataclass(frozen=True)
 class Analysis:
-    """A view query checked against the catalog: which tables it reads and which recipient properties."""
+    """A view query checked against the local tables: which tables it reads and which recipient properties."""
 
     query: Any  # sqlglot tree of the query, table names resolved to full names
     sources: dict[str, TableEntry]  # full name -> Delta table
