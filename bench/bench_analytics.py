@@ -89,7 +89,7 @@ def run_pandas(home: str, out: Any) -> None:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from sharekit.server import audit_store
+    from sharekit.server.audit import store as audit_store
 
     started = time.perf_counter()
     files = audit_store.live_files(Path(home) / "audit").segments
@@ -182,7 +182,7 @@ def bench_audit_overhead(requests: int = 3000) -> dict[str, float]:
     import httpx
 
     from sharekit.server.app import create_app
-    from sharekit.server.audit import AuditEvent
+    from sharekit.server.audit.log import AuditEvent
     from sharekit.server.state import build_state
 
     async def measure(enabled: bool) -> float:

@@ -54,7 +54,7 @@ class DuckDBSource:
     def _connection(self) -> Any:
         import duckdb
 
-        from sharekit.server import audit_store
+        from sharekit.server.audit import store as audit_store
 
         files = audit_store.live_files(self.audit_dir)
         if self._con is None:
@@ -100,7 +100,7 @@ class DuckDBSource:
 def _duckdb_sql(sql: str, view: str) -> str:
     import sqlglot
 
-    from sharekit.server import audit_store
+    from sharekit.server.audit import store as audit_store
 
     translated = queries.to_duckdb(sql, view)
     return str(audit_store.accelerate(sqlglot.parse_one(translated, read="duckdb")).sql(dialect="duckdb"))
@@ -132,7 +132,7 @@ class SparkSource:
 
 def register_local_audit(spark: Any, home: str | Path, view: str = "sharekit_audit") -> str:
     """Register a local home's audit log (segments + write-ahead files) as a Spark temp view; returns the name."""
-    from sharekit.server import audit_store
+    from sharekit.server.audit import store as audit_store
 
     root = Path(home)
     audit_dir = root if root.name == "audit" else root / "audit"

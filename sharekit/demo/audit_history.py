@@ -153,7 +153,7 @@ def write_audit_history(target: Path, events: int = 100_000, **kwargs: object) -
     """Write the history into a home (or its ``audit`` folder) as one Parquet segment per day."""
     import pyarrow.parquet as pq
 
-    from sharekit.server import audit_store
+    from sharekit.server.audit import store as audit_store
 
     audit_dir = target if target.name == "audit" else target / "audit"
     chunks, truth = generate(events, **kwargs)  # type: ignore[arg-type]

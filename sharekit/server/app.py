@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from sharekit.server import openapi, routes_admin, routes_files, routes_rest, routes_sharing, routes_sql
-from sharekit.server.audit import AuditEvent, RequestAudit
-from sharekit.server.errors import PayloadTooLarge, SharekitError
+from sharekit.server.admin import routes as admin_routes
+from sharekit.server.audit.log import RequestAudit
+from sharekit.server.errors import SharekitError, error_body
+from sharekit.server.middleware import AuditMiddleware, BodyLimitMiddleware
+from sharekit.server.sharing import routes as sharing_routes
+from sharekit.server.sql import routes as sql_routes
 from sharekit.server.state import ServerState
-from sharekit.types import ASGIApp, Message, Receive, Scope, Send
+from sharekit.server.uc import routes as uc_routes
 
 log = logging.getLogger("sharekit.server")
-
-MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any legitimate management or protocol request
-PROTOCOL_PREFIX = "/delta-sharing/"
 
 
 def create_app(state: ServerState, on_shutdown: Sequence[Callable[[], None]] = ()) -> Starlette:
@@ -37,12 +34,11 @@ def create_app(state: ServerState, on_shutdown: Sequence[Callable[[], None]] = (
             hook()
 
     routes = [
-        *routes_admin.routes(),
-        *routes_rest.routes(),
-        *routes_sql.routes(),
-        *routes_sharing.routes(),
-        *routes_files.routes(),
-        *openapi.routes(),
+        *admin_routes.routes(),
+        *uc_routes.routes(),
+        *sql_routes.routes(),
+        *sharing_routes.routes(),
+        *admin_routes.openapi_routes(),
     ]
     app = Starlette(
         routes=routes,
@@ -54,13 +50,6 @@ def create_app(state: ServerState, on_shutdown: Sequence[Callable[[], None]] = (
     app.add_middleware(AuditMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     return app
-
-
-def error_body(path: str, error_code: str, message: str) -> dict[str, str]:
-    """Protocol routes use the Delta Sharing shape; everything else the Databricks REST shape."""
-    if path.startswith(PROTOCOL_PREFIX):
-        return {"errorCode": error_code, "message": message}
-    return {"error_code": error_code, "message": message}
 
 
 def _error_response(request: Request, status: int, error_code: str, message: str) -> Response:
@@ -91,93 +80,3 @@ async def _render_disconnect(request: Request, exc: Exception) -> Response:
 async def _render_crash(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _error_response(request, 500, "INTERNAL_ERROR", "internal error")
-
-
-class BodyLimitMiddleware:
-    """Refuses bodies over MAX_BODY_BYTES with 413, whether announced by Content-Length or streamed."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            await _send_json(send, scope, 413, "REQUEST_TOO_LARGE", f"request body over {MAX_BODY_BYTES} bytes")
-            return
-        seen = 0
-
-        async def limited_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > MAX_BODY_BYTES:
-                    raise PayloadTooLarge(f"request body over {MAX_BODY_BYTES} bytes")
-            return message
-
-        await self.app(scope, limited_receive, send)
-
-
-async def _send_json(send: Send, scope: Scope, status: int, code: str, message: str) -> None:
-    body = json.dumps(error_body(scope.get("path", ""), code, message)).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
-
-
-class AuditMiddleware:
-    """Records the action a handler declared (``audit_request``) as the response starts.
-
-    The event is written before the status line goes out, so a response the client saw is always in the log;
-    a crash that never produced a response is recorded as a 500 afterwards.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = uuid.uuid4().hex
-        request_state = scope.setdefault("state", {})
-        request_state["request_id"] = request_id
-        recorded = False
-
-        def record(status: int) -> None:
-            nonlocal recorded
-            entry = request_state.get("audit")
-            if not recorded and isinstance(entry, RequestAudit):
-                recorded = True
-                _record(scope, entry, status, request_id)
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                record(message["status"])
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            record(500)
-
-
-def _record(scope: Scope, entry: RequestAudit, status: int, request_id: str) -> None:
-    state: ServerState = scope["app"].state.sharekit
-    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or []}
-    client: Any = scope.get("client")
-    state.audit.record(AuditEvent(
-        action_name=entry.action_name,
-        request_params=entry.request_params,
-        status_code=status,
-        error_message=entry.error_message if status >= 400 else None,
-        user_email=entry.user_email,
-        source_ip=client[0] if client else None,
-        user_agent=headers.get("user-agent"),
-        request_id=request_id,
-    ))

@@ -1,11 +1,10 @@
-"""The server's exception tree. One handler in ``app.py`` renders every one of them.
+"""The server's exception tree and its two error shapes. One handler in ``app.py`` renders every one of them.
 
     SharekitError                 status 500 (never raised for a client mistake)
     ├── BadRequest                400  INVALID_PARAMETER_VALUE (or MALFORMED_REQUEST, ...)
     ├── Unauthenticated           401  UNAUTHENTICATED
     ├── Forbidden                 403  PERMISSION_DENIED
     ├── NotFound                  404  RESOURCE_DOES_NOT_EXIST (or SHARE_DOES_NOT_EXIST, ...)
-    ├── MethodNotAllowed          405
     ├── Conflict                  409  RESOURCE_ALREADY_EXISTS (or SHARE_ALREADY_EXISTS, ...)
     └── PayloadTooLarge           413
 
@@ -14,6 +13,8 @@ REST routes render ``{"error_code", "message"}`` (Databricks shape); Delta Shari
 """
 
 from __future__ import annotations
+
+from sharekit.server import paths
 
 
 class SharekitError(Exception):
@@ -46,11 +47,6 @@ class NotFound(SharekitError):
     default_code = "RESOURCE_DOES_NOT_EXIST"
 
 
-class MethodNotAllowed(SharekitError):
-    status = 405
-    default_code = "METHOD_NOT_ALLOWED"
-
-
 class Conflict(SharekitError):
     status = 409
     default_code = "RESOURCE_ALREADY_EXISTS"
@@ -59,3 +55,10 @@ class Conflict(SharekitError):
 class PayloadTooLarge(SharekitError):
     status = 413
     default_code = "REQUEST_TOO_LARGE"
+
+
+def error_body(path: str, error_code: str, message: str) -> dict[str, str]:
+    """Protocol routes use the Delta Sharing shape; everything else the Databricks REST shape."""
+    if paths.is_protocol(path):
+        return {"errorCode": error_code, "message": message}
+    return {"error_code": error_code, "message": message}

@@ -23,8 +23,8 @@ class Home:
     root: Path
 
     @property
-    def catalog_db(self) -> Path:
-        return self.root / "catalog.db"
+    def metastore_db(self) -> Path:
+        return self.root / "catalog.db"  # the name homes have always used
 
     @property
     def tables_dir(self) -> Path:

@@ -8,15 +8,38 @@ import socket
 import time
 from pathlib import Path
 
+from sharekit.server import settings
+from sharekit.server.admin.demo_tables import create_demo_tables
+from sharekit.server.app import create_app
 from sharekit.server.home import Home
+from sharekit.server.state import build_state
 
 
 def serve(home: Path, *, host: str = "127.0.0.1", port: int = 0, demo: bool = False, log_level: str = "warning") -> None:
     import uvicorn
 
-    from sharekit.server.app import create_app
-    from sharekit.server.state import build_state
+    sock, base_url = _listen(host, port)
+    state = build_state(home, base_url=base_url)
+    if demo:
+        create_demo_tables(state.home.tables_dir)
+    info = {"url": base_url, "pid": os.getpid(), "started_at": int(time.time() * 1000), "home": str(state.home.root)}
 
+    def shutdown() -> None:
+        _remove_server_info(state.home, os.getpid())
+        state.close()
+
+    app = create_app(state, on_shutdown=[shutdown])
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_keep_alive=settings.KEEP_ALIVE_S,
+                            limit_concurrency=settings.MAX_CONCURRENCY,
+                            h11_max_incomplete_event_size=settings.MAX_INCOMPLETE_EVENT_BYTES)
+    server = uvicorn.Server(config)
+    state.home.write_server_info(info)
+    logging.getLogger("sharekit.server").warning("sharekit server listening on %s (home %s)", base_url, home)
+    server.run(sockets=[sock])
+
+
+def _listen(host: str, port: int) -> tuple[socket.socket, str]:
+    """The bound socket and the base URL clients reach it under."""
     # IPPROTO_TCP explicitly: asyncio disables Nagle only on accepted sockets whose proto says TCP; with proto 0
     # every keep-alive response waits ~40 ms for a delayed ACK.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -27,27 +50,7 @@ def serve(home: Path, *, host: str = "127.0.0.1", port: int = 0, demo: bool = Fa
     url_host = f"[{host}]" if ":" in host else host
     if host in ("0.0.0.0", "::"):
         url_host = "127.0.0.1"
-    base_url = f"http://{url_host}:{bound_port}"
-
-    state = build_state(home, base_url=base_url)
-    if demo:
-        from sharekit.demo.tables import create_demo_tables
-
-        create_demo_tables(state.home.tables_dir)
-    info = {"url": base_url, "pid": os.getpid(), "started_at": int(time.time() * 1000), "home": str(state.home.root)}
-
-    def shutdown() -> None:
-        _remove_server_info(state.home, os.getpid())
-        state.audit.close()
-        state.catalog.close()
-
-    app = create_app(state, on_shutdown=[shutdown])
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_keep_alive=30,
-                            limit_concurrency=512, h11_max_incomplete_event_size=64 * 1024)
-    server = uvicorn.Server(config)
-    state.home.write_server_info(info)
-    logging.getLogger("sharekit.server").warning("sharekit server listening on %s (home %s)", base_url, home)
-    server.run(sockets=[sock])
+    return sock, f"http://{url_host}:{bound_port}"
 
 
 def _remove_server_info(home: Home, pid: int) -> None:

@@ -1,57 +1,69 @@
-"""Everything a request handler may need, built once per server process."""
+"""Everything a request handler may need, typed, built once per server process and closed on shutdown."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from sharekit.server.audit import AuditLog
+from sharekit.server.audit.log import AuditLog
+from sharekit.server.endpoint import RequestWorkers
 from sharekit.server.home import Home
+from sharekit.server.metastore.store import MetastoreStore
+from sharekit.server.settings import ADMIN_USER
+from sharekit.server.sql.statements import StatementRegistry
+from sharekit.server.tables.keys import TableKeys
+from sharekit.server.tables.registry import TableRegistry
+from sharekit.server.tables.snapshots import SnapshotCache
+from sharekit.server.views.materialisation import MaterialisedViews
 from sharekit.types import Clock
-
-if TYPE_CHECKING:
-    from sharekit.server.catalog import CatalogStore
-    from sharekit.server.tables import TableRegistry
-
-ADMIN_USER = "admin@sharekit.local"
 
 
 @dataclass
 class ServerState:
     home: Home
-    catalog: CatalogStore
+    metastore: MetastoreStore  # the SQLite store: shares, recipients, tokens, grants, registrations
     tables: TableRegistry
     audit: AuditLog
+    snapshots: SnapshotCache  # Delta snapshots, histories, change-data files
+    table_keys: TableKeys  # file-URL key -> table folder
+    views: MaterialisedViews  # shared views materialised per recipient
+    statements: StatementRegistry  # the SQL statements and the pool that runs them
+    workers: RequestWorkers  # the threads request work runs in
     secret: bytes
     admin_token: str
     clock: Clock = time.time
     base_url: str = "http://127.0.0.1"  # set once the listening port is known
     admin_user: str = ADMIN_USER
-    extras: dict[str, object] = field(default_factory=dict)  # caches owned by individual modules
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
 
+    def close(self) -> None:
+        """Stop the statement pool and the request threads, then make the audit log and the store durable."""
+        self.statements.close()
+        self.workers.close()
+        self.audit.close()
+        self.metastore.close()
+
 
 def build_state(root: Path, *, clock: Clock = time.time, base_url: str = "http://127.0.0.1") -> ServerState:
     """Open (creating on first use) the state under ``root``."""
-    from sharekit.server.catalog import CatalogStore
-    from sharekit.server.tables import TableRegistry
-    from sharekit.server.views import view_columns
-
     home = Home(root)
     home.ensure()
     secret = home.secret()
-    catalog = CatalogStore(home.catalog_db, clock=clock, secret=secret)
-    tables = TableRegistry(home, store=catalog)
-    tables.view_columns = lambda entry: view_columns(tables, entry)
+    metastore = MetastoreStore(home.metastore_db, clock=clock, secret=secret)
+    tables = TableRegistry(home, store=metastore)
     return ServerState(
         home=home,
-        catalog=catalog,
+        metastore=metastore,
         tables=tables,
         audit=AuditLog(home.audit_dir, clock=clock),
+        snapshots=SnapshotCache(home.cache_dir),
+        table_keys=TableKeys(secret, tables),
+        views=MaterialisedViews(home.cache_dir, secret),
+        statements=StatementRegistry(),
+        workers=RequestWorkers(),
         secret=secret,
         admin_token=home.admin_token(),
         clock=clock,

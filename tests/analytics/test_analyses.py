@@ -150,7 +150,7 @@ def test_results_render_as_table_and_svg_image(history: Hist, analytics: Sharing
 
 
 def test_user_text_is_escaped_in_html(tmp_path: Path) -> None:
-    from sharekit.server.audit import AuditEvent, AuditLog
+    from sharekit.server.audit.log import AuditEvent, AuditLog
 
     log = AuditLog(tmp_path / "audit", clock=lambda: 1_751_241_600.0)  # 2025-06-30
     log.record(AuditEvent("deltaSharingQueryTable", {"recipient_name": "<script>x</script>", "share": "s",

@@ -13,8 +13,8 @@ import pytest
 
 from sharekit.analytics import DuckDBSource, SharingAnalytics
 from sharekit.analytics.queries import Query
-from sharekit.server import audit_store
-from sharekit.server.audit import AuditEvent, AuditLog
+from sharekit.server.audit import store as audit_store
+from sharekit.server.audit.log import AuditEvent, AuditLog
 
 COUNT = Query("count", "SELECT action_name, count(*) AS n FROM system.access.audit GROUP BY 1 ORDER BY 1")
 
@@ -108,7 +108,7 @@ def test_acknowledged_events_survive_kill_9(home: Path) -> None:
         ws.close()
     assert counts(home / "audit").get("listWarehouses") == 5
     # the next server adopts the dead server's write-ahead file into a segment
-    code = ("import sys, time; from pathlib import Path; from sharekit.server.audit import AuditLog; "
+    code = ("import sys, time; from pathlib import Path; from sharekit.server.audit.log import AuditLog; "
             "log = AuditLog(Path(sys.argv[1])); time.sleep(1.0); log.close()")
     subprocess.run([sys.executable, "-c", code, str(home / "audit")], check=True, timeout=60)
     assert audit_store.live_files(home / "audit").wals == []

@@ -12,7 +12,7 @@ from sqlglot import exp
 from sharekit.analytics import queries
 from sharekit.analytics.engines import DuckDBSource, normalise
 from sharekit.demo.audit_history import HistoryTruth
-from sharekit.server import audit_store
+from sharekit.server.audit import store as audit_store
 
 PARAMS = {"start_date": dt.date(2025, 6, 1), "end_date": dt.date(2025, 7, 1), "share": "", "recipient": "",
           "table_schema": "", "table": "", "top_n": 10, "n_days": 30, "k": 3.5, "robust_k": 5.0,

@@ -14,7 +14,7 @@ from databricks.sdk.service import sql as dbsql
 from sharekit.analytics import DuckDBSource, SharingAnalytics, UsageMonitor, WarehouseSource, source_for
 from sharekit.connect import Workspace, connect_local
 from sharekit.demo.audit_history import HistoryTruth, write_audit_history
-from sharekit.server import routes_sql
+from sharekit.server import settings
 
 WH = "sharekit-local"
 
@@ -65,8 +65,8 @@ def test_results_come_in_chunks(served: tuple[Workspace, HistoryTruth]) -> None:
     response = run(ws, "SELECT event_id FROM system.access.audit WHERE action_name LIKE 'deltaSharing%' "
                        "ORDER BY event_id")
     manifest = response.manifest
-    assert manifest.total_row_count == truth.n_events > routes_sql.CHUNK_ROWS
-    assert manifest.total_chunk_count == -(-truth.n_events // routes_sql.CHUNK_ROWS)
+    assert manifest.total_row_count == truth.n_events > settings.STATEMENT_CHUNK_ROWS
+    assert manifest.total_chunk_count == -(-truth.n_events // settings.STATEMENT_CHUNK_ROWS)
     ids = list(response.result.data_array)
     chunk = response.result
     while chunk.next_chunk_index is not None:

@@ -178,7 +178,7 @@ def audit_events(home: Path) -> list[dict[str, Any]]:
     """Every event in the audit log (segments and write-ahead files), as dicts."""
     import duckdb
 
-    from sharekit.server.audit_store import live_files, scan_sql
+    from sharekit.server.audit.store import live_files, scan_sql
 
     for _ in range(20):  # a roll or compaction may finish mid-scan: resolve the files again
         sql = scan_sql(live_files(home / "audit"), derived=False)

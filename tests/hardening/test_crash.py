@@ -23,7 +23,7 @@ import requests
 from sharekit.config.apply import apply
 from sharekit.config.loader import loads
 from sharekit.config.plan import make_plan
-from sharekit.server import audit_store
+from sharekit.server.audit import store as audit_store
 from tests.hardening.conftest import (
     Reader,
     ServerProcess,

@@ -15,9 +15,9 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 
+from sharekit.server.admin.openapi import declared_operations, openapi_path
+from sharekit.server.admin.openapi_ops import OPERATIONS
 from sharekit.server.app import create_app
-from sharekit.server.openapi import declared_operations, openapi_path
-from sharekit.server.openapi_ops import OPERATIONS
 from sharekit.server.state import build_state
 from tests.hardening.conftest import ServerProcess, make_reader, make_share, stress
 
@@ -32,14 +32,13 @@ def test_openapi_lists_every_route(home: Path) -> None:
         assert len(operations) >= 50
         assert [op for op in operations if op not in OPERATIONS] == []  # every route is described by hand
         assert [op for op in OPERATIONS if op not in operations] == []  # and nothing described is missing
-        from sharekit.server.openapi import build_document
+        from sharekit.server.admin.openapi import build_document
 
         paths = build_document(app.routes)["paths"]
         for method, path in operations:
             assert method.lower() in paths[openapi_path(path)]
     finally:
-        state.catalog.close()
-        state.audit.close()
+        state.close()
 
 
 @pytest.mark.hostile

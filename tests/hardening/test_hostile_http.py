@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from sharekit.server import signing
+from sharekit.server.security import signing
 from tests.hardening.conftest import Reader, ServerProcess, make_reader, make_share, ndjson
 
 pytestmark = pytest.mark.hostile

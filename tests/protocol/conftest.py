@@ -116,7 +116,7 @@ class Provider:
         """Audit events (newest last), optionally of one action and with the given request_params."""
         import duckdb
 
-        from sharekit.server.audit_store import live_files, scan_sql
+        from sharekit.server.audit.store import live_files, scan_sql
 
         assert self.ws.home is not None
         deadline = time.monotonic() + 5

@@ -12,10 +12,11 @@ import httpx
 import pytest
 import requests
 
-from sharekit.server import signing
+from sharekit.server import settings
 from sharekit.server.app import create_app
-from sharekit.server.catalog import GrantChange, ObjectChange
-from sharekit.server.records import SharedObject
+from sharekit.server.metastore.changes import GrantChange, ObjectChange
+from sharekit.server.metastore.records import SharedObject
+from sharekit.server.security import signing
 from sharekit.server.state import build_state
 from tests.protocol.conftest import Provider, Shared
 
@@ -105,7 +106,7 @@ def local_app(home: Path) -> Iterator[tuple[InProcess, Clock, str, str]]:
     """An in-process server with a settable clock; share + recipient arranged directly in the catalog."""
     clock = Clock(1_800_000_000.0)
     state = build_state(home, clock=clock, base_url="http://testserver")
-    catalog = state.catalog
+    catalog = state.metastore
     catalog.create_share("s", user="admin")
     catalog.update_share("s", user="admin", updates=[ObjectChange("ADD", SharedObject("main.sales.orders"))])
     catalog.create_recipient("r", user="admin", expiration_time=int((clock.now + 7200) * 1000))
@@ -125,10 +126,10 @@ def test_urls_expire_after_an_hour_and_tokens_at_expiration(local_app: tuple[InP
     auth = {"Authorization": f"Bearer {bearer}"}
     lines = client.post("/delta-sharing/shares/s/schemas/sales/tables/orders/query", json={}, headers=auth).text
     first = json.loads(lines.splitlines()[2])["file"]
-    assert first["expirationTimestamp"] == int(clock.now * 1000) + signing.DEFAULT_TTL_S * 1000
+    assert first["expirationTimestamp"] == int(clock.now * 1000) + settings.SIGNED_URL_TTL_S * 1000
     path = first["url"].removeprefix("http://testserver")
     assert client.head(path).status_code == 200
-    clock.now += signing.DEFAULT_TTL_S - 1
+    clock.now += settings.SIGNED_URL_TTL_S - 1
     assert client.get(path).status_code == 200
     clock.now += 2
     expired = client.get(path)

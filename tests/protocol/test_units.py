@@ -12,11 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sharekit.server import predicates, wire
 from sharekit.server.errors import BadRequest
-from sharekit.server.partition_filter import for_recipient
-from sharekit.server.records import Partition, PartitionValue, Recipient, SharedObject
-from sharekit.server.snapshots import SnapshotCache, partition_string
+from sharekit.server.metastore.records import Partition, PartitionValue, Recipient, SharedObject
+from sharekit.server.sharing import predicates, wire
+from sharekit.server.sharing.partitions import for_recipient
+from sharekit.server.tables import stats
+from sharekit.server.tables.snapshots import SnapshotCache
+from sharekit.server.tables.stats import partition_string
 
 # -- predicates: soundness against row-level evaluation -------------------------------------------------
 
@@ -58,11 +60,11 @@ def row_truth(node: dict[str, Any], x: int | None) -> bool | None:
             "greaterThan": x > value, "greaterThanOrEqual": x >= value}[op]
 
 
-def facts_of(rows: list[int | None]) -> predicates.FileFacts:
+def facts_of(rows: list[int | None]) -> stats.FileFacts:
     present = [r for r in rows if r is not None]
     low = {"x": min(present)} if present else {}
     high = {"x": max(present)} if present else {}
-    return predicates.file_facts({}, len(rows), low, high, {"x": len(rows) - len(present)})
+    return stats.file_facts({}, len(rows), low, high, {"x": len(rows) - len(present)})
 
 
 @settings(max_examples=400, deadline=None)
@@ -81,7 +83,7 @@ def test_stats_pruning_is_sound(tree: dict[str, Any], rows: list[int | None]) ->
 @settings(max_examples=200, deadline=None)
 @given(trees, st.one_of(st.none(), st.integers(-6, 6)))
 def test_partition_pruning_is_sound(tree: dict[str, Any], value: int | None) -> None:
-    facts = predicates.file_facts({"X": None if value is None else str(value)}, 3, {}, {}, {})
+    facts = stats.file_facts({"X": None if value is None else str(value)}, 3, {}, {}, {})
     verdict = predicates.evaluate(tree, facts)
     truth = row_truth(tree, value)
     if verdict is False:
@@ -91,7 +93,7 @@ def test_partition_pruning_is_sound(tree: dict[str, Any], value: int | None) -> 
 
 
 def test_predicate_examples() -> None:
-    facts = predicates.file_facts({"region": "EU", "day": "2026-01-05"}, 10, {"amount": 5.0, "ts": dt.datetime(
+    facts = stats.file_facts({"region": "EU", "day": "2026-01-05"}, 10, {"amount": 5.0, "ts": dt.datetime(
         2026, 1, 1, tzinfo=dt.timezone.utc)}, {"amount": 50.0, "ts": dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc)},
         {"amount": 0})
 

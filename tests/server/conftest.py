@@ -51,8 +51,7 @@ def state(home: Path, clock: Clock) -> Iterator[ServerState]:
     try:
         yield built
     finally:
-        built.catalog.close()
-        built.audit.close()
+        built.close()
 
 
 class Api:

@@ -8,34 +8,35 @@ from pathlib import Path
 
 import pytest
 
-from sharekit.server import auth
-from sharekit.server.catalog import CatalogStore, GrantChange, ObjectChange, activation_token
 from sharekit.server.errors import BadRequest, Conflict, NotFound
-from sharekit.server.records import SharedObject
+from sharekit.server.metastore.changes import GrantChange, ObjectChange
+from sharekit.server.metastore.records import SharedObject
+from sharekit.server.metastore.store import MetastoreStore
+from sharekit.server.security.tokens import activation_token, hash_token
 from tests.server.conftest import Clock
 
 SECRET = b"s" * 32
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> CatalogStore:
-    return CatalogStore(tmp_path / "catalog.db", clock=clock, secret=SECRET)
+def store(tmp_path: Path, clock: Clock) -> MetastoreStore:
+    return MetastoreStore(tmp_path / "catalog.db", clock=clock, secret=SECRET)
 
 
 def add(name: str, **kw: object) -> ObjectChange:
     return ObjectChange("ADD", SharedObject(name=name, **kw))  # type: ignore[arg-type]
 
 
-def test_sqlite_settings_and_schema_version(store: CatalogStore, tmp_path: Path) -> None:
+def test_sqlite_settings_and_schema_version(store: MetastoreStore, tmp_path: Path) -> None:
     conn = store._conn()
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
-    CatalogStore(tmp_path / "catalog.db", secret=SECRET).close()  # reopening does not re-run migrations
+    MetastoreStore(tmp_path / "catalog.db", secret=SECRET).close()  # reopening does not re-run migrations
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
 
 
-def test_state_survives_reopen_and_change_seq_grows(store: CatalogStore, tmp_path: Path) -> None:
+def test_state_survives_reopen_and_change_seq_grows(store: MetastoreStore, tmp_path: Path) -> None:
     seq0 = store.change_seq()
     store.create_share("s", user="u", comment="c")
     store.update_share("s", user="u", updates=[add("main.sales.orders", shared_as="sales.o")])
@@ -43,7 +44,7 @@ def test_state_survives_reopen_and_change_seq_grows(store: CatalogStore, tmp_pat
     store.update_share_grants("s", [GrantChange("r", ("SELECT",))])
     assert store.change_seq() == seq0 + 4
     store.close()
-    again = CatalogStore(tmp_path / "catalog.db", secret=SECRET)
+    again = MetastoreStore(tmp_path / "catalog.db", secret=SECRET)
     share = again.get_share("s")
     assert share.comment == "c" and share.objects[0].shared_as == "sales.o"
     recipient = again.get_recipient("r")
@@ -52,7 +53,7 @@ def test_state_survives_reopen_and_change_seq_grows(store: CatalogStore, tmp_pat
     assert again.change_seq() == seq0 + 4
 
 
-def test_failed_update_changes_nothing(store: CatalogStore) -> None:
+def test_failed_update_changes_nothing(store: MetastoreStore) -> None:
     store.create_share("s", user="u")
     seq = store.change_seq()
     with pytest.raises(Conflict) as err:
@@ -63,7 +64,7 @@ def test_failed_update_changes_nothing(store: CatalogStore) -> None:
     assert share.objects == () and share.comment is None and store.change_seq() == seq
 
 
-def test_alias_must_be_unique_in_share(store: CatalogStore) -> None:
+def test_alias_must_be_unique_in_share(store: MetastoreStore) -> None:
     store.create_share("s", user="u")
     store.update_share("s", user="u", updates=[add("main.a.t")])
     with pytest.raises(Conflict):
@@ -74,7 +75,7 @@ def test_alias_must_be_unique_in_share(store: CatalogStore) -> None:
     assert [o.recipient_name for o in store.get_share("s").objects] == ["a.t", "a.t2"]
 
 
-def test_update_keeps_fields_not_sent_and_remove_then_add(store: CatalogStore) -> None:
+def test_update_keeps_fields_not_sent_and_remove_then_add(store: MetastoreStore) -> None:
     store.create_share("s", user="u")
     store.update_share("s", user="u", updates=[add("main.a.t", comment="first", history_data_sharing_status="ENABLED")])
     change = ObjectChange("UPDATE", SharedObject(name="main.a.t", comment="second"), frozenset({"comment"}))
@@ -87,7 +88,7 @@ def test_update_keeps_fields_not_sent_and_remove_then_add(store: CatalogStore) -
     assert again.objects[0].comment is None
 
 
-def test_rename_keeps_grants(store: CatalogStore) -> None:
+def test_rename_keeps_grants(store: MetastoreStore) -> None:
     store.create_share("s", user="u")
     store.create_recipient("r", user="u")
     store.update_share_grants("s", [GrantChange("r", ("SELECT",))])
@@ -99,7 +100,7 @@ def test_rename_keeps_grants(store: CatalogStore) -> None:
     assert err.value.error_code == "SHARE_DOES_NOT_EXIST"
 
 
-def test_grants_need_a_known_recipient_and_cascade_on_delete(store: CatalogStore) -> None:
+def test_grants_need_a_known_recipient_and_cascade_on_delete(store: MetastoreStore) -> None:
     store.create_share("s", user="u")
     with pytest.raises(NotFound) as err:
         store.update_share_grants("s", [GrantChange("ghost", ("SELECT",))])
@@ -111,7 +112,7 @@ def test_grants_need_a_known_recipient_and_cascade_on_delete(store: CatalogStore
     assert store.shares_for_recipient("r") == [] and store.share_grants("s") == []
 
 
-def test_activation_is_single_use_and_only_the_hash_is_stored(store: CatalogStore, clock: Clock) -> None:
+def test_activation_is_single_use_and_only_the_hash_is_stored(store: MetastoreStore, clock: Clock) -> None:
     recipient = store.create_recipient("r", user="u")
     link = recipient.tokens[0].activation_token
     assert link == activation_token(SECRET, recipient.tokens[0].id)
@@ -123,7 +124,7 @@ def test_activation_is_single_use_and_only_the_hash_is_stored(store: CatalogStor
     with pytest.raises(NotFound):
         store.activation_info(link)
     rows = sqlite3.connect(store.path).execute("SELECT token_hash FROM recipient_tokens").fetchall()
-    assert rows == [(auth.hash_token(bearer),)]
+    assert rows == [(hash_token(bearer),)]
     raw = store.path.read_bytes() + Path(str(store.path) + "-wal").read_bytes()
     assert bearer.encode() not in raw and link.encode() not in raw
     found = store.recipient_for_token(bearer, store.now_ms())
@@ -131,7 +132,7 @@ def test_activation_is_single_use_and_only_the_hash_is_stored(store: CatalogStor
     assert store.recipient_for_token("not-a-token", store.now_ms()) is None
 
 
-def test_expired_tokens_are_refused(store: CatalogStore, clock: Clock) -> None:
+def test_expired_tokens_are_refused(store: MetastoreStore, clock: Clock) -> None:
     expires = store.now_ms() + 60_000
     recipient = store.create_recipient("r", user="u", expiration_time=expires)
     _, bearer, expiry = store.retrieve_activation(recipient.tokens[0].activation_token or "", store.now_ms())
@@ -142,7 +143,7 @@ def test_expired_tokens_are_refused(store: CatalogStore, clock: Clock) -> None:
     assert store.get_recipient("r").tokens == ()
 
 
-def test_rotation_shortens_never_lengthens_and_caps_live_tokens(store: CatalogStore, clock: Clock) -> None:
+def test_rotation_shortens_never_lengthens_and_caps_live_tokens(store: MetastoreStore, clock: Clock) -> None:
     store.create_recipient("r", user="u", expiration_time=store.now_ms() + 10_000)
     rotated = store.rotate_recipient_token("r", existing_token_expire_in_seconds=3600, user="u")
     old, new = rotated.tokens
@@ -156,14 +157,14 @@ def test_rotation_shortens_never_lengthens_and_caps_live_tokens(store: CatalogSt
         store.rotate_recipient_token("r", existing_token_expire_in_seconds=-1, user="u")
 
 
-def test_rotation_with_zero_expires_a_used_token_at_once(store: CatalogStore) -> None:
+def test_rotation_with_zero_expires_a_used_token_at_once(store: MetastoreStore) -> None:
     recipient = store.create_recipient("r", user="u")
     _, bearer, _ = store.retrieve_activation(recipient.tokens[0].activation_token or "", store.now_ms())
     store.rotate_recipient_token("r", existing_token_expire_in_seconds=0, user="u")
     assert store.recipient_for_token(bearer, store.now_ms()) is None
 
 
-def test_pagination_walks_every_share_once(store: CatalogStore) -> None:
+def test_pagination_walks_every_share_once(store: MetastoreStore) -> None:
     for i in range(7):
         store.create_share(f"s{i}", user="u")
     seen, token = [], None
@@ -180,7 +181,7 @@ def test_pagination_walks_every_share_once(store: CatalogStore) -> None:
         store.list_shares(max_results=-1)
 
 
-def test_threads_writing_at_once_lose_nothing(store: CatalogStore) -> None:
+def test_threads_writing_at_once_lose_nothing(store: MetastoreStore) -> None:
     store.create_share("s", user="u")
     errors: list[BaseException] = []
 

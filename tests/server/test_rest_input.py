@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sharekit.server.audit import AuditEvent
+from sharekit.server.audit.log import AuditEvent
 from sharekit.server.state import ServerState
 from tests.server.conftest import Api
 

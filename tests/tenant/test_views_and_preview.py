@@ -127,7 +127,8 @@ def test_old_materialisations_are_pruned_but_not_recent_ones(tmp_path: object) -
     import time
     from pathlib import Path
 
-    from sharekit.server import views
+    from sharekit.server import settings
+    from sharekit.server.views import materialisation
 
     root = Path(str(tmp_path)) / "view"
     old = time.time() - 2 * 3600
@@ -139,7 +140,7 @@ def test_old_materialisations_are_pruned_but_not_recent_ones(tmp_path: object) -
     fresh.mkdir()
     keep = root / "new"
     keep.mkdir()
-    views._prune(root, keep=keep)
+    materialisation._prune(root, keep=keep)
     left = sorted(p.name for p in root.iterdir())
     assert "new" in left and "fresh" in left and "state39" in left and "state00" not in left
-    assert len(left) == views.KEEP_STATES  # the new one plus the newest others (the fresh one among them)
+    assert len(left) == settings.VIEW_KEEP_STATES  # the new one plus the newest others (the fresh one among them)

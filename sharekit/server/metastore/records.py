@@ -1,0 +1,109 @@
+"""Plain records the metastore returns. Times are epoch milliseconds (Databricks wire format).
+
+These are the contract between the metastore (``metastore.store``) and the areas: the Unity Catalog routes turn
+them into Databricks JSON, the protocol uses them to authorise and filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PartitionValue:
+    """One ``name op value`` term; ``recipient_property_key`` makes the recipient's property the value."""
+
+    name: str
+    op: str = "EQUAL"  # EQUAL | LIKE
+    value: str | None = None
+    recipient_property_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Values inside one partition are AND-ed; the partitions of an object are OR-ed."""
+
+    values: tuple[PartitionValue, ...]
+
+
+@dataclass(frozen=True)
+class SharedObject:
+    name: str  # full name catalog.schema.table (or catalog.schema for SCHEMA objects)
+    data_object_type: str = "TABLE"  # TABLE | VIEW | SCHEMA
+    comment: str | None = None
+    shared_as: str | None = None  # "<schema>.<table>" alias seen by recipients; None = automatic
+    partitions: tuple[Partition, ...] = ()
+    history_data_sharing_status: str = "DISABLED"  # ENABLED | DISABLED
+    cdf_enabled: bool = False
+    start_version: int | None = None
+    added_at: int = 0
+    added_by: str = ""
+    status: str = "ACTIVE"
+
+    @property
+    def history_shared(self) -> bool:
+        return self.history_data_sharing_status == "ENABLED"
+
+    @property
+    def recipient_name(self) -> str:
+        """``schema.table`` as the recipient sees it (the alias, or the last two name parts)."""
+        return self.shared_as or ".".join(self.name.split(".")[-2:])
+
+
+@dataclass(frozen=True)
+class Share:
+    id: str
+    name: str
+    comment: str | None
+    owner: str
+    created_at: int
+    created_by: str
+    updated_at: int
+    updated_by: str
+    objects: tuple[SharedObject, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecipientToken:
+    id: str
+    created_at: int
+    created_by: str
+    expiration_time: int | None  # None = never expires
+    updated_at: int
+    updated_by: str
+    retrieved: bool  # the activation link has been used; the bearer token hash is set
+    activation_token: str | None = None  # derived (HMAC of the id), only while not retrieved
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: str
+    name: str
+    comment: str | None
+    owner: str
+    authentication_type: str  # TOKEN
+    properties: dict[str, str] = field(default_factory=dict)
+    ip_access_list: tuple[str, ...] | None = None  # CIDRs; None = any address
+    expiration_time: int | None = None
+    created_at: int = 0
+    created_by: str = ""
+    updated_at: int = 0
+    updated_by: str = ""
+    activated: bool = False
+    tokens: tuple[RecipientToken, ...] = ()
+
+
+@dataclass(frozen=True)
+class Grant:
+    share: str
+    recipient: str
+    privileges: tuple[str, ...] = ("SELECT",)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing; ``next_page_token`` is None on the last page."""
+
+    items: list[Any]
+    next_page_token: str | None = None

@@ -1,0 +1,251 @@
+"""Delta snapshots as file lists, read with ``deltalake`` (never by hand-parsing the log), and cached.
+
+A ``Snapshot`` is immutable per (table folder, version), so it is cached without invalidation; the latest
+version of a table is found through a cached ``DeltaTable`` that only reads new commits
+(``update_incremental``). Change data (CDF) is materialised per commit into the server's cache folder
+(``tables.changes``), so the files can be signed and served like any data file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from sharekit.server.errors import BadRequest
+from sharekit.server.settings import SNAPSHOT_CACHE_SIZE
+from sharekit.server.tables import changes
+from sharekit.server.tables.changes import ChangeFile
+from sharekit.server.tables.stats import FileFacts, file_facts, flatten, partition_string, stats_json
+
+# Table features whose files cannot be listed as they are: deletion vectors hide rows inside files (deltalake
+# reports the files without their vectors) and column mapping renames columns inside them. Serving such a table
+# would hand out deleted rows or wrong column names, so it is refused instead.
+UNSUPPORTED_READER_FEATURES = frozenset({"deletionVectors", "columnMapping"})
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One data file of a snapshot (``path`` is relative to the table folder, decoded: the name on disk)."""
+
+    path: str
+    log_path: str  # as written in the Delta log (URL-encoded)
+    size: int
+    modification_time: int
+    partition_values: dict[str, str | None]  # protocol strings (None = null)
+    partition_typed: dict[str, Any]
+    num_records: int | None
+    stats_json: str | None
+    min_values: dict[str, Any] = field(default_factory=dict)  # flattened column name -> python value
+    max_values: dict[str, Any] = field(default_factory=dict)
+    null_count: dict[str, Any] = field(default_factory=dict)
+    facts: FileFacts | None = None  # for predicate evaluation, built once per snapshot
+
+    @property
+    def file_id(self) -> str:
+        return hashlib.md5(self.log_path.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    table_path: str
+    version: int
+    timestamp: int  # commit time, epoch ms
+    protocol: dict[str, Any]  # raw Delta protocol action
+    metadata: dict[str, Any]  # raw Delta metaData action
+    files: tuple[FileEntry, ...]
+
+    @property
+    def partition_columns(self) -> list[str]:
+        columns: list[str] = self.metadata["partitionColumns"]
+        return columns
+
+    @property
+    def size(self) -> int:
+        return sum(f.size for f in self.files)
+
+    @property
+    def cdf_enabled(self) -> bool:
+        return str(self.metadata["configuration"].get("delta.enableChangeDataFeed", "")).lower() == "true"
+
+
+def _file_entry(row: dict[str, Any]) -> FileEntry:
+    typed = row.get("partition") or {}
+    num_records = row.get("num_records")
+    partition_values = {k: partition_string(v) for k, v in typed.items()}
+    min_values, max_values = flatten(row.get("min")), flatten(row.get("max"))
+    null_count = flatten(row.get("null_count"))
+    return FileEntry(
+        path=unquote(row["path"]),
+        log_path=row["path"],
+        size=int(row["size_bytes"]),
+        modification_time=int(row.get("modification_time") or 0),
+        partition_values=partition_values,
+        partition_typed=dict(typed),
+        num_records=num_records,
+        stats_json=stats_json(row),
+        min_values=min_values,
+        max_values=max_values,
+        null_count=null_count,
+        facts=file_facts(partition_values, num_records, min_values, max_values, null_count),
+    )
+
+
+def _raw_protocol(table: Any) -> dict[str, Any]:
+    proto = table.protocol()
+    raw: dict[str, Any] = {"minReaderVersion": proto.min_reader_version, "minWriterVersion": proto.min_writer_version}
+    if proto.reader_features:
+        raw["readerFeatures"] = list(proto.reader_features)
+    if proto.writer_features:
+        raw["writerFeatures"] = list(proto.writer_features)
+    return raw
+
+
+def refuse_unsupported_features(protocol: dict[str, Any], metadata: dict[str, Any]) -> None:
+    features = set(protocol.get("readerFeatures") or ())
+    if metadata["configuration"].get("delta.columnMapping.mode", "none") != "none":
+        features.add("columnMapping")
+    unsupported = sorted(features & UNSUPPORTED_READER_FEATURES)
+    if unsupported:
+        raise BadRequest(f"the table uses {', '.join(unsupported)}, which this server cannot share yet",
+                         "UNSUPPORTED_OPERATION")
+
+
+def _raw_metadata(table: Any) -> dict[str, Any]:
+    meta = table.metadata()
+    return {
+        "id": meta.id,
+        "name": meta.name,
+        "description": meta.description,
+        "format": {"provider": "parquet", "options": {}},
+        "schemaString": table.schema().to_json(),
+        "partitionColumns": list(meta.partition_columns),
+        "configuration": dict(meta.configuration),
+        "createdTime": meta.created_time,
+    }
+
+
+class SnapshotCache:
+    """Per-server cache of snapshots, histories and materialised change files. Thread-safe."""
+
+    def __init__(self, cache_dir: Path, size: int = SNAPSHOT_CACHE_SIZE) -> None:
+        self.cache_dir = cache_dir
+        self.size = size
+        self._lock = threading.Lock()
+        self._path_locks: dict[str, threading.RLock] = {}
+        self._tables: dict[str, Any] = {}
+        self._snapshots: OrderedDict[tuple[str, int], Snapshot] = OrderedDict()
+        self._histories: dict[str, tuple[int, list[tuple[int, int]]]] = {}
+
+    def _path_lock(self, path: str) -> threading.RLock:
+        with self._lock:
+            return self._path_locks.setdefault(path, threading.RLock())
+
+    def latest_version(self, path: str) -> int:
+        from deltalake import DeltaTable
+        from deltalake.exceptions import DeltaError
+
+        with self._path_lock(path):
+            try:
+                table = self._tables.get(path)
+                if table is None:
+                    table = self._tables[path] = DeltaTable(path)
+                else:
+                    table.update_incremental()
+            except (DeltaError, OSError) as err:
+                raise BadRequest(f"table data cannot be read: {err}", "UNSUPPORTED_OPERATION") from err
+            return int(table.version())
+
+    def snapshot(self, path: str, version: int | None = None) -> Snapshot:
+        if version is None:
+            version = self.latest_version(path)
+        key = (path, version)
+        with self._lock:
+            cached = self._snapshots.get(key)
+            if cached is not None:
+                self._snapshots.move_to_end(key)
+                return cached
+        with self._path_lock(path):
+            snapshot = self._load(path, version)
+        with self._lock:
+            self._snapshots[key] = snapshot
+            while len(self._snapshots) > self.size:
+                self._snapshots.popitem(last=False)
+        return snapshot
+
+    def _load(self, path: str, version: int) -> Snapshot:
+        import pyarrow as pa
+        from deltalake import DeltaTable
+        from deltalake.exceptions import DeltaError
+
+        try:
+            table = DeltaTable(path, version=version)
+            actions = pa.table(table.get_add_actions(flatten=False)).to_pylist()
+            protocol, metadata = _raw_protocol(table), _raw_metadata(table)
+        except (DeltaError, OSError) as err:
+            raise BadRequest(f"version {version} of the table cannot be read", "INVALID_PARAMETER_VALUE") from err
+        refuse_unsupported_features(protocol, metadata)
+        timestamps = dict(self.history(path))
+        files = tuple(_file_entry(row) for row in actions)
+        return Snapshot(path, version, timestamps.get(version, 0), protocol, metadata, files)
+
+    def history(self, path: str) -> list[tuple[int, int]]:
+        """``(version, commit timestamp ms)`` for every version, oldest first."""
+        from deltalake import DeltaTable
+
+        latest = self.latest_version(path)
+        cached = self._histories.get(path)
+        if cached is not None and cached[0] == latest:
+            return cached[1]
+        with self._path_lock(path):
+            table = self._tables.get(path)
+            entries = (table if table is not None and table.version() == latest
+                       else DeltaTable(path, version=latest)).history()
+            pairs = sorted((int(e["version"]), int(e.get("timestamp") or 0)) for e in entries if "version" in e)
+            self._histories[path] = (latest, pairs)
+        return pairs
+
+    def version_at(self, path: str, timestamp_ms: int) -> int:
+        """The version current at ``timestamp_ms`` (the last commit at or before it)."""
+        candidates = [v for v, ts in self.history(path) if ts <= timestamp_ms]
+        if not candidates:
+            raise BadRequest("the timestamp is before the earliest version of the table")
+        return max(candidates)
+
+    def version_at_or_after(self, path: str, timestamp_ms: int) -> int:
+        """The earliest version committed at or after ``timestamp_ms``."""
+        candidates = [v for v, ts in self.history(path) if ts >= timestamp_ms]
+        if not candidates:
+            raise BadRequest("the timestamp is after the latest version of the table")
+        return min(candidates)
+
+    def commit_timestamp(self, path: str, version: int) -> int:
+        return dict(self.history(path)).get(version, 0)
+
+    def diff(self, path: str, version: int) -> tuple[list[FileEntry], list[FileEntry]]:
+        """Files added and removed by the commit ``version`` (snapshot difference with ``version - 1``)."""
+        current = self.snapshot(path, version).files
+        previous = self.snapshot(path, version - 1).files if version > 0 else ()
+        before = {f.log_path for f in previous}
+        after = {f.log_path for f in current}
+        return [f for f in current if f.log_path not in before], [f for f in previous if f.log_path not in after]
+
+    def changes(self, path: str, key: str, table_id: str, version: int) -> list[ChangeFile]:
+        """The change rows of commit ``version``, materialised (once) as parquet files per partition.
+
+        ``table_id`` (the Delta table id) keeps a re-created table from reusing an older table's files."""
+        relative = changes.relative_folder(table_id, version)
+        folder = self.change_folder(key) / relative
+        with self._path_lock(path):
+            if not changes.materialised(folder):
+                rows, partition_columns = changes.read_changes(path, version)
+                changes.write_changes(rows, partition_columns, folder, relative,
+                                      self.commit_timestamp(path, version))
+        return changes.change_files(folder, version)
+
+    def change_folder(self, key: str) -> Path:
+        return self.cache_dir / "cdf" / key

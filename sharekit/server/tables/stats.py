@@ -1,0 +1,88 @@
+"""What is known about one data file without reading it: partition values in the protocol's string form, and the
+per-column statistics of the Delta log (for the wire, and as ``FileFacts`` for predicate hints)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What is known about one file: exact partition values and per-column stats (lower-case names)."""
+
+    partition_values: Mapping[str, Any]  # lower-case column -> typed value or protocol string (None = null)
+    num_records: int | None
+    min_values: Mapping[str, Any]
+    max_values: Mapping[str, Any]
+    null_count: Mapping[str, Any]
+
+
+def file_facts(partition_values: Mapping[str, Any], num_records: int | None, min_values: Mapping[str, Any],
+               max_values: Mapping[str, Any], null_count: Mapping[str, Any]) -> FileFacts:
+    lower = {k.lower(): v for k, v in partition_values.items()}
+    return FileFacts(lower, num_records, {k.lower(): v for k, v in min_values.items()},
+                     {k.lower(): v for k, v in max_values.items()}, {k.lower(): v for k, v in null_count.items()})
+
+
+def partition_string(value: Any) -> str | None:
+    """Partition values in the protocol's string form: dates ``yyyy-mm-dd``, timestamps ``yyyy-mm-dd hh:mm:ss``."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f") if value.microsecond else value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def utc_millis_text(moment: dt.datetime) -> str:
+    """``yyyy-mm-ddThh:mm:ss.mmmZ`` (a naive moment is taken as UTC)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def stats_json(row: Mapping[str, Any]) -> str | None:
+    """The ``stats`` string of a file (``numRecords``, ``minValues``, ``maxValues``, ``nullCount``) from a row of
+    deltalake's add actions; None when the log has no statistics for it."""
+    num_records = row.get("num_records")
+    if num_records is None:
+        return None
+    stats: dict[str, Any] = {"numRecords": num_records}
+    for wire, key in (("minValues", "min"), ("maxValues", "max"), ("nullCount", "null_count")):
+        converted = _stat_value(row.get(key) or {})
+        stats[wire] = {k: v for k, v in converted.items() if v is not None}
+    return json.dumps(stats, separators=(",", ":"))
+
+
+def flatten(values: dict[str, Any] | None, prefix: str = "") -> dict[str, Any]:
+    """Nested statistics (struct columns) as ``a.b`` names."""
+    flat: dict[str, Any] = {}
+    for key, value in (values or {}).items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        elif value is not None:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _stat_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _stat_value(v) for k, v in value.items() if v is not None}
+    if isinstance(value, dt.datetime):
+        return utc_millis_text(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, float) and math.isnan(value):  # NaN tells nothing about a range
+        return None
+    return value
