@@ -1,4 +1,4 @@
-"""The package version, in a module of its own so that any module can read it without importing the package."""
+"""The package version, in a module of its own: any module can read it without importing the package."""
 
 from __future__ import annotations
 

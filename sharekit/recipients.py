@@ -1,8 +1,9 @@
-"""Day-to-day recipient operations on a ``Workspace`` or a bare ``WorkspaceClient``: list, show, create, update,
-rotate, grant, revoke, delete.
+"""Day-to-day recipient operations on a ``Workspace`` or a bare ``WorkspaceClient``: list, show, create,
+update, rotate, grant, revoke, delete.
 
-Only SDK calls, so the same code runs against Databricks and the embedded server; settings are validated exactly
-as a configuration document validates them. ``%recipient``, the recipient form and ``sharekit.sharing`` use them.
+Only SDK calls, so the same code runs against Databricks and the embedded server; settings are validated
+exactly as a configuration document validates them. ``%recipient``, the recipient form and
+``sharekit.sharing`` use them.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ def update_recipient(target: WorkspaceLike, name: str, *, comment: str | None = 
 
 
 def rotate_token(target: WorkspaceLike, name: str, *, expire_existing_in: int = 0) -> RecipientInfo:
-    """New token (and activation link); the current one expires in ``expire_existing_in`` seconds (0 = now)."""
+    """New token (and activation link); the current one expires in ``expire_existing_in`` s (0 = now)."""
     if expire_existing_in < 0:
         raise ValueError("expire_existing_in must be 0 or more seconds")
     return client_of(target).recipients.rotate_token(name, expire_existing_in)

@@ -12,7 +12,8 @@ _current: Workspace | None = None
 
 
 def current_workspace(*, connect_if_needed: bool = True) -> Workspace | None:
-    """The notebook's workspace: the one set by ``%sharekit connect``/``use_workspace``, else ``sharekit.connect()``."""
+    """The notebook's workspace: the one set by ``%sharekit connect``/``use_workspace``, else
+    ``sharekit.connect()``."""
     global _current
     if _current is None and connect_if_needed:
         _current = connect()

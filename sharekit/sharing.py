@@ -1,8 +1,8 @@
 """The public names users type as ``sharekit.sharing.X``: forwarding only.
 
-Every operation takes a ``Workspace`` (from ``sharekit.connect``), a bare ``WorkspaceClient`` or ``None`` — the
-notebook's current workspace (``current_workspace()``, shared with the magics and the forms). The code lives in
-``sharekit.recipients`` (recipient operations), ``sharekit.session`` (the current workspace),
+Every operation takes a ``Workspace`` (from ``sharekit.connect``), a bare ``WorkspaceClient`` or ``None``:
+the notebook's current workspace (``current_workspace()``, shared with the magics and the forms). The code
+lives in ``sharekit.recipients`` (recipient operations), ``sharekit.session`` (the current workspace),
 ``sharekit.activation``, ``sharekit.preview``, ``sharekit.pii`` and ``sharekit.config.tenant``.
 """
 
@@ -19,10 +19,10 @@ from sharekit.connect import client_of as _client_of
 from sharekit.recipients import RecipientSummary
 from sharekit.session import current_workspace, resolve, use_workspace
 
-__all__ = ["RecipientSummary", "WorkspaceLike", "activate", "activation_link", "client_of", "create_recipient",
-           "current_workspace", "delete_recipient", "get_recipient", "grant", "list_recipients", "parse_expires",
-           "pii_report", "preview_as", "recipient_shares", "revoke", "rotate_token", "setup_tenant",
-           "setup_tenant_share", "update_recipient", "use_workspace"]
+__all__ = ["RecipientSummary", "WorkspaceLike", "activate", "activation_link", "client_of",
+           "create_recipient", "current_workspace", "delete_recipient", "get_recipient", "grant",
+           "list_recipients", "parse_expires", "pii_report", "preview_as", "recipient_shares", "revoke",
+           "rotate_token", "setup_tenant", "setup_tenant_share", "update_recipient", "use_workspace"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -30,8 +30,8 @@ R = TypeVar("R")
 
 def _on_current(operation: Callable[Concatenate[WorkspaceLike, P], R]
                 ) -> Callable[Concatenate[WorkspaceLike | None, P], R]:
-    """``operation`` with its first argument, ``target``, optional: None (or leaving it out) means the notebook's
-    current workspace. ``target`` may be given by position or by keyword, as before."""
+    """``operation`` with its first argument, ``target``, optional: None (or leaving it out) means the
+    notebook's current workspace. ``target`` may be given by position or by keyword, as before."""
 
     def run(*args: Any, **kwargs: Any) -> R:
         if "target" in kwargs:

@@ -1,4 +1,4 @@
-"""The ``sharekit`` command: ``serve``, ``demo``, ``register-table``, and ``plan | apply | export`` for pipelines.
+"""The ``sharekit`` command: ``serve``, ``demo``, ``register-table``, and ``plan | apply | export``.
 
 ``parser`` builds the argument parser (argparse only); each command group has a module (``serve``, ``demo``,
 ``register``, ``configuration``) that ``main`` imports through ``COMMANDS`` when its command runs.
@@ -15,7 +15,7 @@ from sharekit.cli.parser import build_parser
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 # command -> (module, function). The modules import what they run (the server, the config engine, pydantic);
-# `sharekit serve`, which `connect()` spawns and waits for, must not pay for the others: imported here, on use.
+# `sharekit serve`, which `connect()` spawns and waits for, must not pay for the others: imported on use.
 COMMANDS = {
     "serve": ("serve", "serve"),
     "demo": ("demo", "demo"),

@@ -1,4 +1,4 @@
-"""The ``sharekit`` argument parser: every command and option, and nothing else (building it imports no engine)."""
+"""The ``sharekit`` argument parser: every command and option, nothing else (it imports no engine)."""
 
 from __future__ import annotations
 

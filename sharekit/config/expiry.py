@@ -1,7 +1,7 @@
 """Expiry times: the one parser (documents, ``%recipient --expires``, the Python API) and its inverse.
 
-Documents take an epoch-ms integer, a YAML date or date-time, or an ISO-8601 string (naive times are UTC); what a
-command line types may also be relative (``90d``, ``12h``: from now) or epoch milliseconds written as digits.
+Documents take an epoch-ms integer, a YAML date or date-time, or an ISO-8601 string (naive times are UTC);
+what a command line types may also be relative (``90d``, ``12h``: from now) or epoch milliseconds as digits.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_expiry(value: Any, *, relative: bool = False, now: float | None = None) -> int | None:
-    """Epoch ms from an int (ms), a date/date-time, or an ISO-8601 string; naive times are UTC. With ``relative``
-    (text typed on a command line) also ``90d``/``12h`` from ``now`` (default: the current time) and digits."""
+    """Epoch ms from an int (ms), a date/date-time, or an ISO-8601 string; naive times are UTC. With
+    ``relative`` (text typed on a command line) also ``90d``/``12h`` from ``now`` (default: now) and digits."""
     if relative and isinstance(value, str):
         match = _RELATIVE.match(value)
         if match:

@@ -6,7 +6,7 @@ from sharekit import dbsql
 
 
 def check_view_query(sql: str) -> str:
-    """The view body must be exactly one query (SELECT / WITH / set operation), not DDL or several statements."""
+    """The view body must be exactly one query (SELECT / WITH / set operation), not DDL or several."""
     from sqlglot.errors import ParseError
 
     text = sql.strip().rstrip(";").strip()

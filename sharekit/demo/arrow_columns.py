@@ -46,7 +46,8 @@ def hex_ids(rng: np.random.Generator, n: int) -> pa.Array:
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars.tobytes()))
 
 
-def followup_values(is_followup: np.ndarray, pos: np.ndarray, values: np.ndarray, kind: pa.DataType) -> pa.Array:
+def followup_values(is_followup: np.ndarray, pos: np.ndarray, values: np.ndarray,
+                    kind: pa.DataType) -> pa.Array:
     import numpy as np
     import pyarrow as pa
 

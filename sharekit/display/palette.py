@@ -1,4 +1,4 @@
-"""The one colour palette: status lines, result tables, form messages, reports and charts all take theirs here."""
+"""The one colour palette: status lines, result tables, form messages, reports and charts take theirs here."""
 
 from __future__ import annotations
 

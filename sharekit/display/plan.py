@@ -1,4 +1,4 @@
-"""The plan/apply view: what ``%%share``, ``sharekit plan|apply`` and the share form show of a plan and its outcome."""
+"""The plan/apply view: what ``%%share``, ``sharekit plan|apply`` and the share form show of a plan."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Status lines for notebooks and terminals: displayed through IPython when a shell runs, printed otherwise."""
+"""Status lines for notebooks and terminals: displayed through IPython in a shell, printed otherwise."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The result table of the magics and the CLI: a title, rows, notes and activation links; ``.df`` for pandas."""
+"""The result table of the magics and the CLI: a title, rows, notes and activation links; ``.df``."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """``ShareMagics`` (``%%share``, ``%recipient``, ``%sharekit``) and ``%load_ext sharekit``.
 
-Each magic parses its input in its own module (``share``, ``recipient``, ``connection``) and calls the engines;
-this class holds the settings (``%config ShareMagics.x``), the notebook plumbing every magic shares (the current
-workspace, one-line errors, ``-o`` variables) and the router to the command modules.
+Each magic parses its input in its own module (``share``, ``recipient``, ``connection``) and calls the
+engines; this class holds the settings (``%config ShareMagics.x``), the notebook plumbing every magic shares
+(the current workspace, one-line errors, ``-o`` variables) and the router to the command modules.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from sharekit.connect import ConnectError
 from sharekit.magics.parsing import first_line
 from sharekit.session import current_workspace
 
-# The command modules import the config engine, pydantic and the SDK's service types; `%load_ext sharekit` must
-# stay fast and import none of them (tests/test_exports.py), so each is imported on its magic's first use, here.
+# The command modules import the config engine, pydantic and the SDK's service types; `%load_ext sharekit`
+# must stay fast and import none of them (tests/test_exports.py): each is imported on its magic's first use.
 COMMAND_MODULES = {"share": "sharekit.magics.share", "recipient": "sharekit.magics.recipient",
                    "sharekit": "sharekit.magics.connection"}
 
 
 def command(name: str) -> ModuleType:
-    """The module of the magic ``name``: ``parser()`` builds its argument parser, ``run(magics, …)`` runs it."""
+    """The module of the magic ``name``: ``parser()`` builds its arguments, ``run(magics, …)`` runs it."""
     return importlib.import_module(COMMAND_MODULES[name])
 
 
@@ -59,7 +59,8 @@ class ShareMagics(Magics, Configurable):  # type: ignore[misc]
         try:
             return current_workspace()
         except (ConnectError, ValueError, OSError) as err:
-            self.fail(err, errors.usage_error(f"not connected: {err}; run %sharekit connect", errors.NOT_CONNECTED))
+            self.fail(err, errors.usage_error(f"not connected: {err}; run %sharekit connect",
+                                              errors.NOT_CONNECTED))
 
     def call(self, what: str, fn: Callable[[], Any]) -> Any:
         """Run a workspace call, turning its errors into one-line UsageErrors."""
@@ -78,7 +79,7 @@ class ShareMagics(Magics, Configurable):  # type: ignore[misc]
             return None
         return result
 
-    # --- the magics -------------------------------------------------------------------------------------------
+    # --- the magics ---------------------------------------------------------------------------------------
     @no_var_expand
     @cell_magic("share")
     def share(self, line: str, cell: str) -> Any:
@@ -88,8 +89,9 @@ class ShareMagics(Magics, Configurable):  # type: ignore[misc]
 
     @line_magic("recipient")
     def recipient(self, line: str) -> Any:
-        """%recipient list | show NAME | create NAME [..] | update NAME [..] | rotate NAME | grant NAME SHARE |
-        revoke NAME SHARE | delete NAME [--yes] | activation NAME | preview NAME SHARE [--limit N]"""
+        """%recipient list | show NAME | create NAME [..] | update NAME [..] | rotate NAME |
+        grant NAME SHARE | revoke NAME SHARE | delete NAME [--yes] | activation NAME |
+        preview NAME SHARE [--limit N]"""
         return command("recipient").run(self, line)
 
     @line_magic("sharekit")

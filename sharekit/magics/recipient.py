@@ -1,4 +1,4 @@
-"""``%recipient``: day-to-day recipient work, one small function per subcommand routed through ``COMMANDS``."""
+"""``%recipient``: day-to-day recipient work, one small function per subcommand, routed by ``COMMANDS``."""
 
 from __future__ import annotations
 

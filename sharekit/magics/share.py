@@ -1,4 +1,4 @@
-"""``%%share``: apply a YAML configuration document to the current workspace (the config engine's plan/apply)."""
+"""``%%share``: apply a YAML configuration document to the current workspace (plan, then apply)."""
 
 from __future__ import annotations
 

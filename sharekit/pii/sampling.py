@@ -30,8 +30,8 @@ def _is_local(target: Any) -> bool:
 
 def sample_rows(target: WorkspaceLike, table: str, *, limit: int = SAMPLE_ROWS,
                 warehouse_id: str | None = None) -> tuple[list[str], list[list[Any]], str | None]:
-    """``(columns, rows, note)``: the first rows of a table as the provider sees them. Embedded server: the preview
-    route; Databricks: ``SELECT * FROM t LIMIT :n`` on the SQL warehouse; no warehouse: no rows and a note."""
+    """``(columns, rows, note)``: the first rows of a table as the provider sees them. Embedded server: the
+    preview route; Databricks: ``SELECT * FROM t LIMIT :n`` on the SQL warehouse; no warehouse: a note."""
     if _is_local(target):
         raw = preview_route(target, {"table": table, "limit": limit})
         if raw.get("error"):

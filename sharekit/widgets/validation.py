@@ -66,14 +66,9 @@ def check_ip_list(entries: Iterable[str]) -> str | None:
     items = list(entries)
     if len(items) > names.MAX_IP_ADDRESSES:
         return f"the IP allow list has {len(items)} entries; at most {names.MAX_IP_ADDRESSES} are allowed"
-    for item in items:
-        problem = check_cidr(item)
-        if problem:
-            return problem
-    duplicates = sorted(key for key, count in Counter(items).items() if count > 1)
-    if duplicates:
-        return f"the IP allow list repeats {duplicates[0]!r}"
-    return None
+    repeated = _first_repeat(items)
+    return first_problem(*map(check_cidr, items),
+                         None if repeated is None else f"the IP allow list repeats {repeated!r}")
 
 
 def check_property_key(key: str) -> str | None:
@@ -89,14 +84,14 @@ def check_property_key(key: str) -> str | None:
 def check_properties(pairs: Iterable[tuple[str, str]]) -> str | None:
     """Rows of ``(key, value)``: every key valid and used once."""
     keys = [key for key, _ in pairs]
-    for key in keys:
-        problem = check_property_key(key)
-        if problem:
-            return problem
-    duplicates = sorted(key for key, count in Counter(keys).items() if count > 1)
-    if duplicates:
-        return f"duplicate property key {duplicates[0]!r}"
-    return None
+    repeated = _first_repeat(keys)
+    return first_problem(*map(check_property_key, keys),
+                         None if repeated is None else f"duplicate property key {repeated!r}")
+
+
+def _first_repeat(items: list[str]) -> str | None:
+    """The smallest item listed more than once."""
+    return min((item for item, count in Counter(items).items() if count > 1), default=None)
 
 
 def check_expiry_days(days: int | None) -> str | None:
