@@ -13,9 +13,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union, cast
 
-from sharekit._display import show_status
+from sharekit._version import __version__
+from sharekit.display.status import show_status
+from sharekit.server.home import Home, default_home
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -68,8 +70,14 @@ class Workspace:
         return f"<Workspace kind={self.kind!r} host={self.host!r}{where}>"
 
 
-def default_home() -> Path:
-    return Path(os.environ.get("SHAREKIT_HOME") or Path.home() / ".sharekit")
+WorkspaceLike = Union[Workspace, "WorkspaceClient"]
+"""What the operations take: a connected ``Workspace`` or a bare ``WorkspaceClient``."""
+
+
+def client_of(target: WorkspaceLike) -> WorkspaceClient:
+    """The ``WorkspaceClient`` of a ``Workspace`` (its ``.client``), or the client itself."""
+    client = getattr(target, "client", None)
+    return cast("WorkspaceClient", client if client is not None else target)
 
 
 def connect(target: str | None = None, *, home: str | Path | None = None, demo: bool = False,
@@ -94,7 +102,7 @@ def _databricks_configured(profile: str | None) -> bool:
     from databricks.sdk.core import Config
 
     try:
-        config = Config(profile=profile, product=PRODUCT, product_version=_version())
+        config = Config(profile=profile, product=PRODUCT, product_version=__version__)
     except ValueError:  # the SDK's "cannot configure default credentials"
         return False
     return bool(config.host)
@@ -105,7 +113,7 @@ def _connect_databricks(profile: str | None) -> Workspace:
     from databricks.sdk.core import Config
 
     try:
-        config = Config(profile=profile, product=PRODUCT, product_version=_version())
+        config = Config(profile=profile, product=PRODUCT, product_version=__version__)
     except ValueError as err:
         raise ConnectError(f"no Databricks workspace configured ({err})") from err
     warehouse_id = os.environ.get("DATABRICKS_WAREHOUSE_ID") or None
@@ -122,8 +130,6 @@ def connect_local(home: Path, *, demo: bool = False) -> Workspace:
         if url is None:
             process = _start_server(home)
             url = _wait_ready(home, process)
-    from sharekit.server.home import Home
-
     token = Home(home).admin_token()
     client = local_client(url, token)
     if demo:
@@ -138,7 +144,7 @@ def local_client(url: str, token: str) -> WorkspaceClient:
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.core import Config
 
-    config = Config(host=url, token=token, auth_type="pat", product=PRODUCT, product_version=_version(),
+    config = Config(host=url, token=token, auth_type="pat", product=PRODUCT, product_version=__version__,
                     retry_timeout_seconds=LOCAL_RETRY_TIMEOUT_S)
     return WorkspaceClient(config=config)
 
@@ -168,8 +174,6 @@ def _health(url: str, timeout: float = 2.0) -> dict[str, Any] | None:
 
 
 def _live_server_url(home: Path) -> str | None:
-    from sharekit.server.home import Home
-
     info = Home(home).read_server_info()
     if not info or not isinstance(info.get("url"), str):
         return None
@@ -181,27 +185,20 @@ def _live_server_url(home: Path) -> str | None:
 
 def _start_server(home: Path) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "sharekit", "serve", "--home", str(home), "--port", "0"]
-    with open(home / "server.log", "ab") as log:  # the child keeps its own copy of the descriptor
+    with open(Home(home).log_file, "ab") as log:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)  # a kernel interrupt must not stop the shared server
 
 
 def _wait_ready(home: Path, process: subprocess.Popen[bytes]) -> str:
-    from sharekit.server.home import Home
-
+    log_file = Home(home).log_file
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise ConnectError(f"the embedded server exited with code {process.returncode}; see {home / 'server.log'}")
+            raise ConnectError(f"the embedded server exited with code {process.returncode}; see {log_file}")
         info = Home(home).read_server_info()
         if info and info.get("pid") == process.pid and _health(str(info["url"]), timeout=1.0):
             return str(info["url"])
         time.sleep(0.05)
     process.kill()
-    raise ConnectError(f"the embedded server did not start within {START_TIMEOUT_S:.0f} s; see {home / 'server.log'}")
-
-
-def _version() -> str:
-    from sharekit import __version__
-
-    return __version__
+    raise ConnectError(f"the embedded server did not start within {START_TIMEOUT_S:.0f} s; see {log_file}")

@@ -52,10 +52,10 @@ def test_cli_subcommand_and_its_options_are_documented(command: str) -> None:
 
 
 def magic_subcommands() -> list[tuple[str, str, list[str]]]:
-    from sharekit import magics
+    from sharekit.magics import connection, recipient
 
     found = []
-    for parser in (magics._recipient_parser(), magics._connect_parser()):
+    for parser in (recipient.parser(), connection.parser()):
         for name, sub in subcommands(parser).items():
             found.append((parser.prog, name, options(sub)))
     return found
@@ -71,10 +71,10 @@ def test_magic_subcommands_and_options_are_documented(magic: str, name: str, fla
 
 
 def test_share_magic_options_and_settings_are_documented() -> None:
-    from sharekit.magics import ShareMagics
+    from sharekit.magics import ShareMagics, share
 
     text = section("Magics")
-    for flag in options(ShareMagics.share.parser):
+    for flag in options(share.parser()):
         assert flag in text, f"README: document %%share {flag}"
     for trait in ShareMagics.class_own_traits(config=True):
         assert f"`{trait}`" in text, f"README: document %config ShareMagics.{trait}"

@@ -1,4 +1,5 @@
-"""mypy --strict on the typed core: the server, connect() and the sharing operations (see pyproject)."""
+"""mypy --strict on the typed core: the server, connect(), the notebook session, the recipient operations and the
+public sharing facade (see pyproject)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_server_connect_and_sharing_pass_mypy_strict(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "mypy", "--follow-imports=silent", "--cache-dir", str(tmp_path / "cache"),
-         "sharekit/server", "sharekit/connect.py", "sharekit/sharing.py"],
+         "sharekit/server", "sharekit/connect.py", "sharekit/session.py", "sharekit/recipients.py",
+         "sharekit/sharing.py"],
         cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout[-4000:]

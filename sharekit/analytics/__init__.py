@@ -14,16 +14,11 @@ from sharekit.analytics.engines import (
     register_local_audit,
     source_for,
 )
+from sharekit.analytics.notify import NotifyError, ThresholdAlert, logging_notifier, webhook_notifier
 from sharekit.analytics.queries import QueryError
 from sharekit.analytics.results import AnalysisResult
-from sharekit.analytics.sharing import SharingAnalytics, detect_anomalies
-from sharekit.analytics.usage import (
-    NotifyError,
-    ThresholdAlert,
-    UsageMonitor,
-    logging_notifier,
-    webhook_notifier,
-)
+from sharekit.analytics.sharing_analytics import SharingAnalytics, detect_anomalies
+from sharekit.analytics.usage import UsageMonitor
 
 __all__ = [
     "AnalysisResult",

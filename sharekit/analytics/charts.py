@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sharekit.display import palette
+
 if TYPE_CHECKING:
     from sharekit.analytics.results import AnalysisResult
 
@@ -71,7 +73,7 @@ def anomaly_series(result: AnalysisResult) -> Any:
     frame = frame.assign(flagged=frame["flag_mean"] | frame["flag_robust"]).tail(MAX_POINTS)
     base = alt.Chart(frame).encode(x=alt.X("day:T", title="day (UTC)"), y=alt.Y("value:Q", title=metric))
     lines = base.mark_line().encode(color=alt.Color("recipient:N"))
-    points = base.transform_filter(alt.datum.flagged).mark_point(size=90, filled=True, color="#c0392b").encode(
+    points = base.transform_filter(alt.datum.flagged).mark_point(size=90, filled=True, color=palette.CHART_ALERT).encode(
         tooltip=["recipient:N", "day:T", "value:Q"])
     return alt.layer(lines, points).properties(title=result.title, width=520, height=260)
 
@@ -83,7 +85,7 @@ def share_threshold(result: AnalysisResult) -> Any:
     frame = result.df.assign(gb=result.df["bytes_read"] / 1e9)
     bars = alt.Chart(frame).mark_bar().encode(
         x=alt.X("day:T", title="day (UTC)"), y=alt.Y("gb:Q", title="GB read"),
-        color=alt.condition(alt.datum.gb > limit, alt.value("#c0392b"), alt.value("#4c78a8")),
+        color=alt.condition(alt.datum.gb > limit, alt.value(palette.CHART_ALERT), alt.value(palette.CHART_NORMAL)),
         tooltip=["day:T", "gb:Q", "requests:Q", "recipients:Q"])
     rule = alt.Chart(alt.Data(values=[{"limit": limit}])).mark_rule(strokeDash=[4, 4]).encode(y="limit:Q")
     return alt.layer(bars, rule).properties(title=result.title, width=520, height=240)

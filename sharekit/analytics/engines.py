@@ -1,7 +1,7 @@
 """Where the audit table lives: one ``AuditSource`` interface, three engines.
 
 - ``DuckDBSource``: the embedded server's audit log in a local home (Parquet segments + write-ahead files, the
-  layout documented in ``sharekit.server.audit_store``), queried in-process after sqlglot translation.
+  layout documented in ``sharekit.server.audit.store``), queried in-process after sqlglot translation.
 - ``SparkSource``: any session with ``.sql(sql, args=...)`` — databricks-connect on Databricks, local pyspark in
   tests. The Databricks SQL runs unchanged.
 - ``WarehouseSource``: a SQL warehouse through ``WorkspaceClient.statement_execution`` (Databricks, or the
@@ -13,13 +13,14 @@ timestamps ``datetime64`` (naive, UTC), strings object.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sharekit.analytics import queries
 from sharekit.analytics.queries import AUDIT_TABLE, Query, QueryError
+from sharekit.dbsql import value_text
+from sharekit.server.audit import store as audit_store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,8 +54,6 @@ class DuckDBSource:
 
     def _connection(self) -> Any:
         import duckdb
-
-        from sharekit.server.audit import store as audit_store
 
         files = audit_store.live_files(self.audit_dir)
         if self._con is None:
@@ -100,8 +99,6 @@ class DuckDBSource:
 def _duckdb_sql(sql: str, view: str) -> str:
     import sqlglot
 
-    from sharekit.server.audit import store as audit_store
-
     translated = queries.to_duckdb(sql, view)
     return str(audit_store.accelerate(sqlglot.parse_one(translated, read="duckdb")).sql(dialect="duckdb"))
 
@@ -132,8 +129,6 @@ class SparkSource:
 
 def register_local_audit(spark: Any, home: str | Path, view: str = "sharekit_audit") -> str:
     """Register a local home's audit log (segments + write-ahead files) as a Spark temp view; returns the name."""
-    from sharekit.server.audit import store as audit_store
-
     root = Path(home)
     audit_dir = root if root.name == "audit" else root / "audit"
     files = audit_store.live_files(audit_dir)
@@ -178,7 +173,7 @@ class WarehouseSource:
     def run(self, query: Query) -> pd.DataFrame:
         from databricks.sdk.service import sql as dbsql
 
-        parameters = [dbsql.StatementParameterListItem(name=k, value=_param_text(v), type=queries.sql_type(v))
+        parameters = [dbsql.StatementParameterListItem(name=k, value=value_text(v), type=queries.sql_type(v))
                       for k, v in query.params.items()]
         response = self.client.statement_execution.execute_statement(
             statement=query.for_table(self.table), warehouse_id=self.warehouse_id, parameters=parameters,
@@ -212,16 +207,6 @@ class WarehouseSource:
 
     def __repr__(self) -> str:
         return f"WarehouseSource(warehouse_id={self.warehouse_id!r}, table={self.table!r})"
-
-
-def _param_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return str(value)
 
 
 def _kind(column: Any) -> str:

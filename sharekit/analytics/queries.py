@@ -13,6 +13,8 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from sharekit import dbsql
+
 AUDIT_TABLE = "system.access.audit"
 
 # Functions whose meaning differs between Spark and DuckDB, or that one of them lacks (reference §2).
@@ -62,23 +64,21 @@ def rename_table(sql: str, table: str) -> str:
     """The Databricks SQL with ``system.access.audit`` replaced by ``table`` (still Databricks dialect)."""
     if table == AUDIT_TABLE:
         return sql
-    import sqlglot
     from sqlglot import exp
 
-    tree = exp.replace_tables(sqlglot.parse_one(sql, read="databricks"), {AUDIT_TABLE: table})
-    return tree.sql(dialect="databricks")
+    tree = exp.replace_tables(dbsql.parse_one(sql), {AUDIT_TABLE: table})
+    return tree.sql(dialect=dbsql.DIALECT)
 
 
 @lru_cache(maxsize=256)
 def to_duckdb(sql: str, table: str = AUDIT_TABLE) -> str:
     """Translate Databricks SQL to DuckDB (``:x`` becomes ``$x``, null ordering made explicit)."""
-    import sqlglot
     from sqlglot import exp
 
-    tree = sqlglot.parse_one(sql, read="databricks")
+    tree = dbsql.parse_one(sql)
     if table != AUDIT_TABLE:
         tree = exp.replace_tables(tree, {AUDIT_TABLE: table})
-    return tree.sql(dialect="duckdb")
+    return dbsql.to_duckdb(tree)
 
 
 def check_portable(sql: str) -> None:
@@ -86,10 +86,9 @@ def check_portable(sql: str) -> None:
 
     Checked on the tokens, not the parsed tree: sqlglot normalises while parsing (``trunc`` becomes the same
     node as the portable ``date_trunc``), so only the source text tells them apart."""
-    import sqlglot
     from sqlglot.tokens import TokenType
 
-    tokens = sqlglot.Dialect.get_or_raise("databricks").tokenize(sql)
+    tokens = dbsql.tokens(sql)
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         name = token.text.lower()
@@ -102,10 +101,9 @@ def check_portable(sql: str) -> None:
 
 
 def parameter_names(sql: str) -> set[str]:
-    import sqlglot
     from sqlglot import exp
 
-    tree = sqlglot.parse_one(sql, read="databricks")
+    tree = dbsql.parse_one(sql)
     return {node.name for node in tree.find_all(exp.Placeholder) if node.name and node.name != "?"}
 
 

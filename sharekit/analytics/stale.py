@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from sharekit.config.live import read_recipient_grants  # the grant reader the config engine plans with
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -15,8 +17,6 @@ def stale_access(client: Any, usage: pd.DataFrame, *, now: dt.datetime, days: in
                  expiring_within_days: int) -> pd.DataFrame:
     """Rows of kind ``unused_grant``, ``token_expiring`` or ``never_activated`` (expired tokens are no risk)."""
     import pandas as pd
-
-    from sharekit.config.live import read_recipient_grants  # the grant reader the config engine plans with
 
     last: dict[tuple[str, str], Any] = {(r.recipient, r.share): r.last_access for r in usage.itertuples()}
     now_ms = int(now.timestamp() * 1000)

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sharekit.config.calls import count_calls
+from sharekit.config.comparable import activation_url
 from sharekit.config.loader import Document
 from sharekit.config.plan import Action, Plan, Step, make_plan
+from sharekit.connect import WorkspaceLike, client_of
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
-
-    from sharekit.connect import Workspace
 
 PROGRESS_MIN_STEPS = 10  # a progress bar for applies with at least this many calls
 
@@ -85,13 +85,6 @@ class ApplyResult:
                 f"{self.count('not tried')} not tried; fix the cause and apply again to converge")
 
 
-def _client(target: Workspace | WorkspaceClient) -> tuple[WorkspaceClient, str | None]:
-    client = getattr(target, "client", None)
-    if client is not None and hasattr(target, "kind"):
-        return client, getattr(target, "warehouse_id", None)
-    return target, None  # type: ignore[return-value]
-
-
 def _run_sql(client: WorkspaceClient, warehouse_id: str | None, statement: str) -> None:
     from databricks.sdk.service.sql import ExecuteStatementRequestOnWaitTimeout, StatementState
 
@@ -121,15 +114,15 @@ def _progress(total: int, enabled: bool | None, minimum: int) -> Any:
     return tqdm(total=total, desc="sharekit apply", unit="call", leave=False)
 
 
-def apply_plan(target: Workspace | WorkspaceClient, plan: Plan, *, progress: bool | None = None,
+def apply_plan(target: WorkspaceLike, plan: Plan, *, progress: bool | None = None,
                progress_min: int = PROGRESS_MIN_STEPS, warehouse_id: str | None = None,
                on_step: Callable[[int, int], None] | None = None) -> ApplyResult:
     """Execute ``plan``'s steps in order; never raises for a failed call (see ``ApplyResult.failure``).
 
     ``on_step(done, total)`` is called after each successful call (forms draw their own progress bar with it).
     """
-    client, default_warehouse = _client(target)
-    warehouse = warehouse_id or default_warehouse
+    client = client_of(target)
+    warehouse = warehouse_id or getattr(target, "warehouse_id", None)
     result = ApplyResult(plan, reads=plan.reads)
     bar = _progress(len(plan.steps), progress, progress_min)
     started = time.perf_counter()
@@ -160,22 +153,12 @@ def apply_plan(target: Workspace | WorkspaceClient, plan: Plan, *, progress: boo
     return result
 
 
-def activation_url(info: Any) -> str | None:
-    """The activation link of the newest token (after a rotation the old, unused link may still be listed)."""
-    tokens = list(enumerate(getattr(info, "tokens", None) or []))
-    for _, token in sorted(tokens, key=lambda pair: (pair[1].created_at or 0, pair[0]), reverse=True):
-        if getattr(token, "activation_url", None):
-            return str(token.activation_url)
-    url = getattr(info, "activation_url", None)
-    return str(url) if url else None
-
-
-def apply(target: Workspace | WorkspaceClient, document: Document, *, prune: bool = False, dry_run: bool = False,
+def apply(target: WorkspaceLike, document: Document, *, prune: bool = False, dry_run: bool = False,
           progress: bool | None = None, progress_min: int = PROGRESS_MIN_STEPS, check_tables: bool = True,
           warehouse_id: str | None = None, pii: bool = True, strict: bool = False) -> ApplyResult:
     """Plan and apply ``document``. Raises ConfigError (nothing applied) when it cannot be planned, or with
     ``strict`` when an added table or view looks like personal data (``pii``: run that check at all)."""
-    client, _ = _client(target)
+    client = client_of(target)
     started = time.perf_counter()
     plan = make_plan(client, document, prune=prune, check_tables=check_tables,
                      pii=target if (pii or strict) and check_tables else None, strict=strict)

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sharekit.config.live import LiveState, read_full
-
-if TYPE_CHECKING:
-    from databricks.sdk import WorkspaceClient
-
-    from sharekit.connect import Workspace
+from sharekit.connect import WorkspaceLike, client_of
 
 
 class _Flow(list):  # type: ignore[type-arg]
@@ -53,11 +49,9 @@ def dump_yaml(data: dict[str, Any]) -> str:
                          width=100))
 
 
-def export(target: Workspace | WorkspaceClient, shares: Iterable[str] | None = None) -> str:
+def export(target: WorkspaceLike, shares: Iterable[str] | None = None) -> str:
     """YAML for the chosen shares (all by default) with their grants, and the recipients: every recipient when
     exporting everything, only the granted ones when shares are chosen."""
-    from sharekit.sharing import client_of
-
     client = client_of(target)
     chosen = list(shares) if shares is not None else None
     state = read_full(client, chosen)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sharekit.config.state import ObjectState, RecipientState
+from sharekit.config.comparable import ObjectState, RecipientState
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -46,7 +46,7 @@ def read_share(client: WorkspaceClient, name: str) -> LiveShare:
 GRANTING_PRIVILEGES = frozenset({"SELECT", "ALL_PRIVILEGES"})
 
 
-def _pages(fetch: Callable[[str | None], Any]) -> Iterator[Any]:
+def follow_pages(fetch: Callable[[str | None], Any]) -> Iterator[Any]:
     """Follow ``next_page_token`` by hand: the SDK's permission listings have no iterator."""
     token: str | None = None
     while True:
@@ -64,14 +64,14 @@ def _grants_select(assignments: Iterable[Any] | None) -> bool:
 
 def read_grants(client: WorkspaceClient, share: str) -> set[str]:
     """Recipients holding SELECT on ``share``."""
-    pages = _pages(lambda token: client.shares.share_permissions(share, page_token=token))
+    pages = follow_pages(lambda token: client.shares.share_permissions(share, page_token=token))
     return {assignment.principal.lower() for page in pages for assignment in page.privilege_assignments or []
             if assignment.principal and _grants_select([assignment])}
 
 
 def read_recipient_grants(client: WorkspaceClient, recipient: str) -> set[str]:
     """Shares on which ``recipient`` holds SELECT."""
-    pages = _pages(lambda token: client.recipients.share_permissions(recipient, page_token=token))
+    pages = follow_pages(lambda token: client.recipients.share_permissions(recipient, page_token=token))
     return {entry.share_name.lower() for page in pages for entry in page.permissions_out or []
             if entry.share_name and _grants_select(entry.privilege_assignments)}
 

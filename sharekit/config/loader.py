@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sharekit.config.model import ShareConfig, semantic_issues
+from sharekit.config.model import (
+    GrantSpec,
+    ObjectSpec,
+    RecipientSpec,
+    ShareConfig,
+    ShareSpec,
+    ViewSpec,
+    semantic_issues,
+)
 
 Path_ = tuple[Any, ...]
 MAX_NODES = 200_000  # alias bombs expand to millions of nodes; a real share config has a few thousand
@@ -134,12 +142,10 @@ def _message(error: Any, loc: Path_) -> str:
 
 
 def _expected_fields(loc: Path_) -> list[str]:
-    from sharekit.config import model
-
     names = [p for p in loc[:-1] if isinstance(p, str)]
-    owner: type[Any] = model.ShareConfig
-    tables = {"shares": model.ShareSpec, "recipients": model.RecipientSpec, "grants": model.GrantSpec,
-              "views": model.ViewSpec, "tables": model.ObjectSpec}
+    owner: type[Any] = ShareConfig
+    tables = {"shares": ShareSpec, "recipients": RecipientSpec, "grants": GrantSpec, "views": ViewSpec,
+              "tables": ObjectSpec}
     if names:
         owner = tables.get(names[-1], owner)
     return sorted(owner.model_fields)

@@ -8,20 +8,20 @@ Names of shares, recipients and catalog objects are case-insensitive in Unity Ca
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import re
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sharekit import names
+from sharekit.config.expiry import parse_expiry
+from sharekit.config.view_statement import check_view_query
+from sharekit.dbsql import value_text
 
 EMAIL_PROPERTY = "email"
 """The recipient property that carries the config's ``email`` metadata."""
 
-NAME_RE = re.compile(r"^[a-z0-9_][a-z0-9_\-]{0,254}$")
-ALIAS_PART_RE = re.compile(r"^[a-z0-9_]+$")
-PROPERTY_KEY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}$")
 ObjectType = Literal["TABLE", "VIEW", "SCHEMA"]
-MAX_EPOCH_MS = 253402300799000  # 9999-12-31T23:59:59Z
 # Free text (comments, emails, property values) is bounded so that a document the workspace would refuse (the
 # embedded server takes request bodies up to 1 MiB) fails validation before any write, never half-way through.
 MAX_TEXT_LENGTH = 4096
@@ -33,18 +33,14 @@ class _Strict(BaseModel):
 
 def _scalar_text(value: Any, what: str) -> str:
     """YAML scalars as the strings the workspace stores (``2024`` → "2024", ``true`` → "true")."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float, str)):
-        return str(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    raise ValueError(f"{what} must be a string or a number, not {type(value).__name__}")
+    if not isinstance(value, (bool, int, float, str, dt.date)):  # a datetime is a date
+        raise ValueError(f"{what} must be a string or a number, not {type(value).__name__}")  # noqa: TRY004
+    return cast(str, value_text(value))
 
 
 def check_name(value: str, what: str = "name") -> str:
     name = value.strip().lower()
-    if not NAME_RE.match(name):
+    if not names.DOCUMENT_NAME.match(name):
         raise ValueError(f"{what} {value!r} is not a valid name (letters, digits, '_' and '-'; at most 255)")
     return name
 
@@ -158,7 +154,7 @@ class ObjectSpec(_Strict):
         if self.shared_as is not None:
             alias = self.shared_as.strip().lower()
             pieces = alias.split(".")
-            if len(pieces) != 2 or not all(ALIAS_PART_RE.match(p) for p in pieces):
+            if len(pieces) != 2 or not all(names.ALIAS_PART.match(p) for p in pieces):
                 raise ValueError(f"shared_as {self.shared_as!r} must be <schema>.<table> (letters, digits, '_')")
             object.__setattr__(self, "shared_as", alias)
         if self.cdf and not self.history:
@@ -222,9 +218,9 @@ class RecipientSpec(_Strict):
             return value
         out: dict[str, str] = {}
         for key, item in value.items():
-            if not isinstance(key, str) or not PROPERTY_KEY_RE.match(key):
+            if not isinstance(key, str) or not names.DOCUMENT_PROPERTY_KEY.match(key):
                 raise ValueError(f"property name {key!r} is not valid (letters, digits, '_', '.', '-')")
-            if key.lower().startswith("databricks"):
+            if names.is_reserved_property(key, strict=True):
                 raise ValueError(f"property {key!r}: names starting with 'databricks' are reserved")
             out[key] = _scalar_text(item, f"property {key!r}")
             if len(out[key]) > MAX_TEXT_LENGTH:
@@ -238,13 +234,11 @@ class RecipientSpec(_Strict):
             value = [value]
         if not isinstance(value, list):
             return value
-        if len(value) > 100:
-            raise ValueError("at most 100 addresses")
+        if len(value) > names.MAX_IP_ADDRESSES:
+            raise ValueError(f"at most {names.MAX_IP_ADDRESSES} addresses")
         for item in value:
-            try:
-                ipaddress.ip_network(str(item), strict=False)
-            except ValueError as err:
-                raise ValueError(f"{item!r} is not an IP address or CIDR block") from err
+            if not names.is_ip_entry(str(item)):
+                raise ValueError(f"{item!r} is not an IP address or CIDR block")
         return [str(item) for item in value]
 
     @field_validator("expires", mode="before")
@@ -272,38 +266,6 @@ class RecipientSpec(_Strict):
     @property
     def manages_properties(self) -> bool:
         return bool({"properties", "email"} & self.model_fields_set)
-
-
-def parse_expiry(value: Any) -> int | None:
-    """Epoch ms from an int (ms), a YAML date/datetime, or an ISO-8601 string; naive times are UTC."""
-    if value is None or isinstance(value, bool):
-        if isinstance(value, bool):
-            raise ValueError("expires must be a date, a date-time or epoch milliseconds")
-        return None
-    if isinstance(value, int):
-        moment = value
-    else:
-        if isinstance(value, str):
-            try:
-                value = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-            except ValueError as err:
-                raise ValueError(f"expires {value!r} is not an ISO date or date-time") from err
-        if isinstance(value, dt.datetime):
-            stamp = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-        elif isinstance(value, dt.date):
-            stamp = dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
-        else:
-            raise ValueError("expires must be a date, a date-time or epoch milliseconds")  # noqa: TRY004 (pydantic)
-        moment = int(stamp.timestamp() * 1000)
-    if not 0 < moment <= MAX_EPOCH_MS:
-        raise ValueError("expires is out of range")
-    return moment
-
-
-def format_expiry(epoch_ms: int) -> str:
-    stamp = dt.datetime.fromtimestamp(epoch_ms / 1000, tz=dt.timezone.utc)
-    text = stamp.isoformat(timespec="milliseconds" if epoch_ms % 1000 else "seconds")
-    return text.replace("+00:00", "Z")
 
 
 class GrantSpec(_Strict):
@@ -336,8 +298,6 @@ class ViewSpec(_Strict):
     @field_validator("sql")
     @classmethod
     def _query(cls, value: str) -> str:
-        from sharekit.config.sqltext import check_view_query
-
         return check_view_query(value)
 
 

@@ -13,18 +13,21 @@ from typing import TYPE_CHECKING, Any
 
 from sharekit.config import live as live_reads
 from sharekit.config.calls import count_calls
-from sharekit.config.loader import ConfigError, Document, Issue
-from sharekit.config.model import ShareSpec
-from sharekit.config.state import (
+from sharekit.config.comparable import (
     ObjectState,
     needs_replace,
     object_changes,
     partition_spec_text,
     recipient_changes,
 )
+from sharekit.config.loader import ConfigError, Document, Issue
+from sharekit.config.model import ShareSpec
+from sharekit.config.view_statement import create_view_statement
+from sharekit.pii import pii_report
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
+    from databricks.sdk.service.sharing import SharedDataObjectUpdate
 
 MAX_UPDATES_PER_CALL = 100
 SYMBOLS = {"create": "+", "add": "+", "grant": "+", "update": "~", "replace": "±", "delete": "-", "remove": "-",
@@ -100,6 +103,15 @@ def _object_detail(state: ObjectState, changed: list[str] | None = None) -> str:
     return "; ".join(bits)
 
 
+def _removal(gone: ObjectState) -> SharedDataObjectUpdate:
+    from databricks.sdk.service import sharing
+
+    return sharing.SharedDataObjectUpdate(action=sharing.SharedDataObjectUpdateAction.REMOVE,
+                                          data_object=sharing.SharedDataObject(
+                                              name=gone.name,
+                                              data_object_type=sharing.SharedDataObjectDataObjectType(gone.type)))
+
+
 class _Planner:
     def __init__(self, client: WorkspaceClient, document: Document, prune: bool, check_tables: bool,
                  pii: Any = None, strict: bool = False) -> None:
@@ -144,8 +156,6 @@ class _Planner:
             live.views[view.name] = live_reads.read_view(client, view.name)
 
     def views(self) -> None:
-        from sharekit.config.sqltext import create_view_statement
-
         for index, view in enumerate(self.config.views):
             current = self.live.views.get(view.name)
             if current == "":
@@ -172,25 +182,32 @@ class _Planner:
         return parts[2] in self.live.tables[key]
 
     def share(self, index: int, spec: ShareSpec) -> None:
-        from databricks.sdk.service import sharing
-
         current = self.live.shares.get(spec.name) if spec.name in self.live.share_names else None
-        live_objects = current.objects if current else {}
-        removes: list[tuple[Action, sharing.SharedDataObjectUpdate]] = []
-        adds: list[tuple[Action, sharing.SharedDataObjectUpdate]] = []
-        updates: list[tuple[Action, sharing.SharedDataObjectUpdate]] = []
-        Update, Kind = sharing.SharedDataObjectUpdate, sharing.SharedDataObjectUpdateAction
+        changes = self.object_updates(index, spec, current.objects if current else {})
+        comment_action = None
+        if current is None:
+            self.step("shares", "create", {"name": spec.name, "comment": spec.comment},
+                      [Action("create", "share", spec.name, detail=spec.comment or "")])
+        elif spec.comment is not None and spec.comment != current.comment:
+            comment_action = Action("update", "share", spec.name, detail=f"comment {spec.comment!r}")
+        self.share_updates(spec, changes, comment_action)
+
+    def object_updates(self, index: int, spec: ShareSpec,
+                       live_objects: dict[str, ObjectState]) -> list[tuple[Action, SharedDataObjectUpdate]]:
+        """The share's object changes in call order: removals, then additions, then updates."""
+        from databricks.sdk.service.sharing import SharedDataObjectUpdate as Update
+        from databricks.sdk.service.sharing import SharedDataObjectUpdateAction as Kind
+
+        removes: list[tuple[Action, SharedDataObjectUpdate]] = []
+        adds: list[tuple[Action, SharedDataObjectUpdate]] = []
+        updates: list[tuple[Action, SharedDataObjectUpdate]] = []
         desired_names = set()
         for o_index, obj in enumerate(spec.tables):
             desired = ObjectState.from_spec(obj)
             desired_names.add(desired.name)
             existing = live_objects.get(desired.name)
             if existing is None:
-                if not self.table_exists(desired):
-                    self.issues.append(self.document.issue(("shares", index, "tables", o_index),
-                                                           f"{desired.type.lower()} {desired.name} does not exist"))
-                elif desired.type != "SCHEMA":
-                    self.added.append((("shares", index, "tables", o_index), spec.name, desired.name))
+                self.check_added(("shares", index, "tables", o_index), spec.name, desired)
                 adds.append((Action("add", "object", spec.name, desired.name, _object_detail(desired)),
                              Update(action=Kind.ADD, data_object=desired.to_sdk())))
                 continue
@@ -199,24 +216,25 @@ class _Planner:
                 continue
             if needs_replace(changed, desired, existing):
                 action = Action("replace", "object", spec.name, desired.name, _object_detail(desired, changed))
-                removes.append((action, Update(action=Kind.REMOVE, data_object=sharing.SharedDataObject(
-                    name=existing.name, data_object_type=sharing.SharedDataObjectDataObjectType(existing.type)))))
+                removes.append((action, _removal(existing)))
                 adds.append((action, Update(action=Kind.ADD, data_object=desired.to_sdk())))
             else:
                 updates.append((Action("update", "object", spec.name, desired.name, _object_detail(desired, changed)),
                                 Update(action=Kind.UPDATE, data_object=desired.to_sdk())))
         for name in sorted(set(live_objects) - desired_names):
-            gone = live_objects[name]
-            removes.append((Action("remove", "object", spec.name, name),
-                            Update(action=Kind.REMOVE, data_object=sharing.SharedDataObject(
-                                name=name, data_object_type=sharing.SharedDataObjectDataObjectType(gone.type)))))
-        comment_action = None
-        if current is None:
-            self.step("shares", "create", {"name": spec.name, "comment": spec.comment},
-                      [Action("create", "share", spec.name, detail=spec.comment or "")])
-        elif spec.comment is not None and spec.comment != current.comment:
-            comment_action = Action("update", "share", spec.name, detail=f"comment {spec.comment!r}")
-        changes = removes + adds + updates
+            removes.append((Action("remove", "object", spec.name, name), _removal(live_objects[name])))
+        return removes + adds + updates
+
+    def check_added(self, path: tuple[str | int, ...], share: str, desired: ObjectState) -> None:
+        """An added object must exist; tables and views it adds get the PII check."""
+        if not self.table_exists(desired):
+            self.issues.append(self.document.issue(path, f"{desired.type.lower()} {desired.name} does not exist"))
+        elif desired.type != "SCHEMA":
+            self.added.append((path, share, desired.name))
+
+    def share_updates(self, spec: ShareSpec, changes: list[tuple[Action, SharedDataObjectUpdate]],
+                      comment_action: Action | None) -> None:
+        """Up to ``MAX_UPDATES_PER_CALL`` object changes per ``shares.update``, the comment riding on the first."""
         chunks = [changes[i:i + MAX_UPDATES_PER_CALL] for i in range(0, len(changes), MAX_UPDATES_PER_CALL)]
         if comment_action is not None and not chunks:
             chunks = [[]]
@@ -297,8 +315,6 @@ class _Planner:
         """Warn about personal data in the objects the plan adds (names and sampled values); strict refuses."""
         if self.pii is None or not self.added:
             return
-        from sharekit.preview import pii_report
-
         reports: dict[str, Any] = {}
         for path, share, name in self.added:
             if name not in reports:

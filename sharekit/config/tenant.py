@@ -14,15 +14,13 @@ name) unless ``properties`` sets it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sharekit.config.apply import ApplyResult, apply
 from sharekit.config.loader import validate
-
-if TYPE_CHECKING:
-    from databricks.sdk import WorkspaceClient
-
-    from sharekit.connect import Workspace
+from sharekit.config.model import check_name
+from sharekit.connect import WorkspaceLike, client_of
+from sharekit.dbsql import quote_identifier
 
 VIEW_SUFFIX = "_by_recipient"
 
@@ -38,9 +36,6 @@ def _filters(row_filter: str | Mapping[str, str] | None) -> dict[str, str]:
 
 def filter_view(table: str, filters: Mapping[str, str]) -> tuple[str, str]:
     """(view name, query) of the row-filter view over ``table``; identifiers quoted, keys as string literals."""
-    from sharekit.config.model import check_name
-    from sharekit.config.sqltext import quote_identifier
-
     for column, key in filters.items():
         check_name(column, "row_filter column")
         check_name(key, "recipient property key")
@@ -92,15 +87,15 @@ def tenant_document(tenant: str, tables: Iterable[str | Mapping[str, Any]], *, e
     return document
 
 
-def _partition_columns(target: Workspace | WorkspaceClient, tables: list[str | Mapping[str, Any]]) -> dict[str, list[str]]:
+def _partition_columns(target: WorkspaceLike, tables: list[str | Mapping[str, Any]]) -> dict[str, list[str]]:
     from databricks.sdk.errors import NotFound
 
-    client = getattr(target, "client", None) or target
+    client = client_of(target)
     found: dict[str, list[str]] = {}
     for entry in tables:
         name = str(entry if isinstance(entry, str) else entry["name"]).lower()
         try:
-            info = client.tables.get(name)  # type: ignore[union-attr]
+            info = client.tables.get(name)
         except NotFound:
             continue  # the plan reports the missing table
         columns = [c for c in info.columns or [] if c.partition_index is not None]
@@ -108,7 +103,7 @@ def _partition_columns(target: Workspace | WorkspaceClient, tables: list[str | M
     return found
 
 
-def setup_tenant(target: Workspace | WorkspaceClient, tenant: str, tables: Iterable[str | Mapping[str, Any]], *,
+def setup_tenant(target: WorkspaceLike, tenant: str, tables: Iterable[str | Mapping[str, Any]], *,
                  email: str | None = None, properties: Mapping[str, str] | None = None, share: str | None = None,
                  recipient: str | None = None, comment: str | None = None,
                  row_filter: str | Mapping[str, str] | None = None, dry_run: bool = False,

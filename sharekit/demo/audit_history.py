@@ -7,7 +7,7 @@ successful ``deltaSharingQueryTable`` is followed by its ``deltaSharingQueriedTa
 
 Vectorised with numpy/pyarrow one day at a time (10M events in about a minute, memory bounded by one day).
 ``write_audit_history(home_or_audit_dir, …)`` writes one Parquet segment per day into the audit log layout
-(``sharekit.server.audit_store``) so the embedded server, its statement endpoint and the analytics read it.
+(``sharekit.server.audit.store``) so the embedded server, its statement endpoint and the analytics read it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sharekit.demo.arrow_columns import choose, const, followup_values, hex_ids, vocab
+from sharekit.server.audit import store as audit_store
 
 if TYPE_CHECKING:
     import numpy as np
@@ -141,19 +144,9 @@ def generate(events: int = 100_000, *, days: int = 30, end: dt.date | None = Non
     return (_day_table(truth, seed, i) for i in range(days)), truth
 
 
-def generate_table(events: int = 100_000, **kwargs: object) -> tuple[pa.Table, HistoryTruth]:
-    """The whole history as one Arrow table (for small sizes)."""
-    import pyarrow as pa
-
-    chunks, truth = generate(events, **kwargs)  # type: ignore[arg-type]
-    return pa.concat_tables(list(chunks)), truth
-
-
 def write_audit_history(target: Path, events: int = 100_000, **kwargs: object) -> HistoryTruth:
     """Write the history into a home (or its ``audit`` folder) as one Parquet segment per day."""
     import pyarrow.parquet as pq
-
-    from sharekit.server.audit import store as audit_store
 
     audit_dir = target if target.name == "audit" else target / "audit"
     chunks, truth = generate(events, **kwargs)  # type: ignore[arg-type]
@@ -171,18 +164,63 @@ def write_audit_history(target: Path, events: int = 100_000, **kwargs: object) -
     return truth
 
 
+@dataclass
+class _Requests:
+    """One day's data-plane requests, one entry per request: who, when, what, which table, which status."""
+
+    rec: np.ndarray  # recipient index
+    offset_us: np.ndarray  # microseconds since midnight
+    action: np.ndarray  # index into ACTIONS
+    level: np.ndarray  # how deep the request names its object (ACTIONS' level)
+    tbl: np.ndarray  # index into TABLES
+    status_idx: np.ndarray  # index into STATUSES
+    status: np.ndarray  # the HTTP status code
+
+
+@dataclass
+class _Reads:
+    """The successful table queries among the requests (``q`` indexes the requests) and what each read."""
+
+    q: np.ndarray
+    num_records: np.ndarray
+    scanned: np.ndarray
+    files: np.ndarray
+    duration_ms: np.ndarray
+
+
+@dataclass
+class _Events:
+    """Every event of the day in time order: its request (``src``), whether it is a "Queried" follow-up, its
+    offset since midnight, and for follow-ups the index into the ``_Reads`` arrays."""
+
+    src: np.ndarray
+    is_followup: np.ndarray
+    time_us: np.ndarray
+    followup_pos: np.ndarray
+
+
 def _day_table(truth: HistoryTruth, seed: int, day_index: int) -> pa.Table:
     import numpy as np
-    import pyarrow as pa
 
     rng = np.random.default_rng([seed, 1, day_index])
+    requests = _requests(truth, rng, day_index)
+    reads = _reads(rng, requests)
+    _record_truth(truth, day_index, requests, reads)
+    events = _events(requests, reads)
+    truth.n_events += events.src.size
+    return _events_table(truth.day(day_index), rng, requests, reads, events)
+
+
+def _requests(truth: HistoryTruth, rng: np.random.Generator, day_index: int) -> _Requests:
+    import numpy as np
+
     counts = truth.requests[:, day_index]
     n = int(counts.sum())
     rec = np.repeat(np.arange(len(RECIPIENTS)), counts)
     peaks = np.array([r[2] for r in RECIPIENTS])
     hour = np.floor(peaks[rec] + rng.normal(0.0, 3.0, n)).astype(np.int64) % 24
     offset_us = hour * 3_600_000_000 + rng.integers(0, 3_600_000_000, n)
-    action = _choose(rng, np.array([a[1] for a in ACTIONS]), n)
+    action = choose(rng, np.array([a[1] for a in ACTIONS]), n)
     level = np.array([a[2] for a in ACTIONS])[action]
     table_weights = np.zeros((len(RECIPIENTS), len(TABLES)))
     for r, (_, _, _, shares, _) in enumerate(RECIPIENTS):
@@ -192,121 +230,119 @@ def _day_table(truth: HistoryTruth, seed: int, day_index: int) -> pa.Table:
     table_weights /= table_weights.sum(axis=1, keepdims=True)
     cumulative = np.cumsum(table_weights, axis=1)
     tbl = np.minimum((rng.random(n)[:, None] > cumulative[rec]).sum(axis=1), len(TABLES) - 1)
-    status_idx = _choose(rng, np.array([s[1] for s in STATUSES]), n)
+    status_idx = choose(rng, np.array([s[1] for s in STATUSES]), n)
     status = np.array([s[0] for s in STATUSES], dtype=np.int32)[status_idx]
+    return _Requests(rec, offset_us, action, level, tbl, status_idx, status)
 
-    queried = np.isin(action, [i for i, a in enumerate(ACTIONS) if a[0] in QUERIED]) & (status == 200)
+
+def _reads(rng: np.random.Generator, requests: _Requests) -> _Reads:
+    import numpy as np
+
+    queried = np.isin(requests.action, [i for i, a in enumerate(ACTIONS) if a[0] in QUERIED]) & \
+        (requests.status == 200)
     q = np.flatnonzero(queried)
     typical_rows = np.array([t[3] for t in TABLES])
     row_bytes = np.array([t[4] for t in TABLES])
-    num_records = np.maximum(1, (typical_rows[tbl[q]] * rng.lognormal(0.0, 0.3, q.size))).astype(np.int64)
-    scanned = num_records * row_bytes[tbl[q]]
+    num_records = np.maximum(1, (typical_rows[requests.tbl[q]] * rng.lognormal(0.0, 0.3, q.size))).astype(np.int64)
+    scanned = num_records * row_bytes[requests.tbl[q]]
     files = np.maximum(1, scanned // (8 << 20) + 1)
     duration_ms = np.maximum(5, (40 + scanned / 2e6 * rng.lognormal(0.0, 0.3, q.size))).astype(np.int64)
+    return _Reads(q, num_records, scanned, files, duration_ms)
 
-    np.add.at(truth.rows[:, day_index], rec[q], num_records)
-    np.add.at(truth.bytes[:, day_index], rec[q], scanned)
+
+def _record_truth(truth: HistoryTruth, day_index: int, requests: _Requests, reads: _Reads) -> None:
+    import numpy as np
+
+    np.add.at(truth.rows[:, day_index], requests.rec[reads.q], reads.num_records)
+    np.add.at(truth.bytes[:, day_index], requests.rec[reads.q], reads.scanned)
     for s_idx, (code, _, _) in enumerate(STATUSES[1:], start=1):
-        per_rec = np.bincount(rec[status_idx == s_idx], minlength=len(RECIPIENTS))
+        per_rec = np.bincount(requests.rec[requests.status_idx == s_idx], minlength=len(RECIPIENTS))
         for r, count in enumerate(per_rec):
             if count:
                 key = (RECIPIENTS[r][0], code)
                 truth.failures[key] = truth.failures.get(key, 0) + int(count)
 
-    total = n + q.size
-    truth.n_events += total
+
+def _events(requests: _Requests, reads: _Reads) -> _Events:
+    import numpy as np
+
+    n, q = requests.rec.size, reads.q
     src = np.concatenate([np.arange(n), q])  # the request each event belongs to
     is_followup = np.concatenate([np.zeros(n, bool), np.ones(q.size, bool)])
-    time_us = offset_us[src] + np.where(is_followup, np.concatenate([np.zeros(n, np.int64), duration_ms * 1000]), 0)
+    time_us = requests.offset_us[src] + np.where(
+        is_followup, np.concatenate([np.zeros(n, np.int64), reads.duration_ms * 1000]), 0)
     time_us = np.minimum(time_us, 86_400_000_000 - 1)
     order = np.lexsort((is_followup, time_us))
     src, is_followup, time_us = src[order], is_followup[order], time_us[order]
     followup_pos = np.where(is_followup, order - n, 0)  # index into the q-arrays for follow-up rows
+    return _Events(src, is_followup, time_us, followup_pos)
 
-    day = truth.day(day_index)
+
+def _events_table(day: dt.date, rng: np.random.Generator, requests: _Requests, reads: _Reads,
+                  events: _Events) -> pa.Table:
+    import numpy as np
+    import pyarrow as pa
+
+    total = events.src.size
+    src, is_followup, pos = events.src, events.is_followup, events.followup_pos
     day_us = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp()) * 1_000_000
-    action_names = [a[0] for a in ACTIONS] + [QUERIED[a[0]] for a in ACTIONS if a[0] in QUERIED]
-    followup_action = {i: len(ACTIONS) + j for j, i in enumerate(i for i, a in enumerate(ACTIONS) if a[0] in QUERIED)}
-    ev_action = action[src].copy()
-    for base, target in followup_action.items():
-        ev_action[is_followup & (ev_action == base)] = target
-    ev_status = np.where(is_followup, 200, status[src]).astype(np.int32)
-    ev_status_idx = np.where(is_followup, 0, status_idx[src])
-
-    request_ids = _hex_ids(rng, n)
-    result = _results(is_followup, followup_pos, num_records, scanned, files, duration_ms, tbl[q])
-    ev_level, ev_tbl = level[src], tbl[src]
-    derived = {
-        "_rp_recipient_name": _vocab([r[0] for r in RECIPIENTS], rec[src]),
-        "_rp_share": _vocab([t[0] for t in TABLES], ev_tbl, mask=ev_level < 1),
-        "_rp_schema": _vocab([t[1] for t in TABLES], ev_tbl, mask=ev_level < 2),
-        "_rp_name": _vocab([t[2] for t in TABLES], ev_tbl, mask=ev_level < 3),
-        "_res_numRecords": _followup_values(is_followup, followup_pos, num_records, pa.int64()),
-        "_res_scannedAddFileSize": _followup_values(is_followup, followup_pos, scanned, pa.int64()),
-        "_res_durationMs": _followup_values(is_followup, followup_pos, duration_ms, pa.float64()),
-    }
+    ev_status = np.where(is_followup, 200, requests.status[src]).astype(np.int32)
+    ev_status_idx = np.where(is_followup, 0, requests.status_idx[src])
+    request_ids = hex_ids(rng, requests.rec.size)
+    result = _results(is_followup, pos, reads.num_records, reads.scanned, reads.files, reads.duration_ms,
+                      requests.tbl[reads.q])
+    rec = requests.rec[src]
     return pa.table({
-        "account_id": _const(ACCOUNT_ID, total),
-        "workspace_id": _const(WORKSPACE_ID, total),
-        "version": _const("2.0", total),
-        "event_time": pa.array(day_us + time_us, pa.timestamp("us", tz="UTC")),
+        "account_id": const(ACCOUNT_ID, total),
+        "workspace_id": const(WORKSPACE_ID, total),
+        "version": const("2.0", total),
+        "event_time": pa.array(day_us + events.time_us, pa.timestamp("us", tz="UTC")),
         "event_date": pa.array(np.full(total, (day - dt.date(1970, 1, 1)).days, np.int32), pa.date32()),
-        "source_ip_address": _vocab([f"203.0.113.{10 + i}" for i in range(len(RECIPIENTS))], rec[src]),
-        "user_agent": _vocab([r[4] for r in RECIPIENTS], rec[src]),
+        "source_ip_address": vocab([f"203.0.113.{10 + i}" for i in range(len(RECIPIENTS))], rec),
+        "user_agent": vocab([r[4] for r in RECIPIENTS], rec),
         "session_id": pa.nulls(total, pa.string()),
         "request_id": request_ids.take(pa.array(src)),
-        "event_id": _hex_ids(rng, total),
+        "event_id": hex_ids(rng, total),
         "user_identity": pa.StructArray.from_arrays([pa.nulls(total, pa.string())] * 2, ["email", "subject_name"]),
-        "service_name": _const("unityCatalog", total),
-        "action_name": _vocab(action_names, ev_action),
-        "request_params": _request_params(rec[src], level[src], tbl[src]),
+        "service_name": const("unityCatalog", total),
+        "action_name": _action_names(requests.action[src], is_followup),
+        "request_params": _request_params(rec, requests.level[src], requests.tbl[src]),
         "response": pa.StructArray.from_arrays(
             [pa.array(ev_status, pa.int32()),
-             _vocab([s[2] or "" for s in STATUSES], ev_status_idx, null_index=0),
+             vocab([s[2] or "" for s in STATUSES], ev_status_idx, null_index=0),
              result],
             ["status_code", "error_message", "result"]),
-        "audit_level": _const("WORKSPACE_LEVEL", total),
+        "audit_level": const("WORKSPACE_LEVEL", total),
         "identity_metadata": pa.StructArray.from_arrays([pa.nulls(total, pa.string())] * 3,
                                                         ["run_by", "run_as", "acting_resource"]),
-        **derived,
+        **_derived_columns(rec, requests.level[src], requests.tbl[src], is_followup, pos, reads),
     })
 
 
-def _choose(rng: np.random.Generator, probabilities: np.ndarray, n: int) -> np.ndarray:
-    import numpy as np
-
-    cumulative = np.cumsum(probabilities / probabilities.sum())
-    return np.minimum(np.searchsorted(cumulative, rng.random(n), side="right"), len(probabilities) - 1)
-
-
-def _const(value: str, n: int) -> pa.Array:
-    import numpy as np
-
-    return _vocab([value], np.zeros(n, np.int32))
+def _action_names(action: np.ndarray, is_followup: np.ndarray) -> pa.Array:
+    """Each event's action name: a follow-up of a query is its "Queried" event."""
+    names = [a[0] for a in ACTIONS] + [QUERIED[a[0]] for a in ACTIONS if a[0] in QUERIED]
+    followup_action = {i: len(ACTIONS) + j for j, i in enumerate(i for i, a in enumerate(ACTIONS) if a[0] in QUERIED)}
+    ev_action = action.copy()
+    for base, target in followup_action.items():
+        ev_action[is_followup & (ev_action == base)] = target
+    return vocab(names, ev_action)
 
 
-def _vocab(words: list[str], index: np.ndarray, null_index: int | None = None,
-           mask: np.ndarray | None = None) -> pa.Array:
-    import numpy as np
+def _derived_columns(rec: np.ndarray, level: np.ndarray, tbl: np.ndarray, is_followup: np.ndarray,
+                     pos: np.ndarray, reads: _Reads) -> dict[str, pa.Array]:
+    """The audit store's derived columns (``_rp_*``, ``_res_*``) that the analyses read fast."""
     import pyarrow as pa
 
-    if null_index is not None:
-        mask = index == null_index
-    indices = pa.array(np.asarray(index, np.int32), mask=mask)
-    return pa.DictionaryArray.from_arrays(indices, pa.array(words, pa.string())).dictionary_decode()
-
-
-def _hex_ids(rng: np.random.Generator, n: int) -> pa.Array:
-    import numpy as np
-    import pyarrow as pa
-
-    raw = np.frombuffer(rng.bytes(16 * n), np.uint8).reshape(n, 16)
-    digits = np.frombuffer(b"0123456789abcdef", np.uint8)
-    chars = np.empty((n, 32), np.uint8)
-    chars[:, 0::2] = digits[raw >> 4]
-    chars[:, 1::2] = digits[raw & 15]
-    offsets = np.arange(0, 32 * n + 1, 32, dtype=np.int32)
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars.tobytes()))
+    return {
+        "_rp_recipient_name": vocab([r[0] for r in RECIPIENTS], rec),
+        "_rp_share": vocab([t[0] for t in TABLES], tbl, mask=level < 1),
+        "_rp_schema": vocab([t[1] for t in TABLES], tbl, mask=level < 2),
+        "_rp_name": vocab([t[2] for t in TABLES], tbl, mask=level < 3),
+        "_res_numRecords": followup_values(is_followup, pos, reads.num_records, pa.int64()),
+        "_res_scannedAddFileSize": followup_values(is_followup, pos, reads.scanned, pa.int64()),
+        "_res_durationMs": followup_values(is_followup, pos, reads.duration_ms, pa.float64()),
+    }
 
 
 def _request_params(rec: np.ndarray, level: np.ndarray, tbl: np.ndarray) -> pa.Array:
@@ -324,14 +360,7 @@ def _request_params(rec: np.ndarray, level: np.ndarray, tbl: np.ndarray) -> pa.A
     take = np.arange(4)[None, :] < n_keys[:, None]
     key_index = np.broadcast_to(np.arange(4), (rec.size, 4))[take]
     item_index = value_index[take]
-    return pa.MapArray.from_arrays(pa.array(offsets), _vocab(words, key_index), _vocab(words, item_index))
-
-
-def _followup_values(is_followup: np.ndarray, pos: np.ndarray, values: np.ndarray, kind: pa.DataType) -> pa.Array:
-    import numpy as np
-    import pyarrow as pa
-
-    return pa.array(values).cast(kind).take(pa.array(np.where(is_followup, pos, 0), mask=~is_followup))
+    return pa.MapArray.from_arrays(pa.array(offsets), vocab(words, key_index), vocab(words, item_index))
 
 
 def _results(is_followup: np.ndarray, pos: np.ndarray, num_records: np.ndarray, scanned: np.ndarray,

@@ -15,10 +15,18 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-if TYPE_CHECKING:
-    from sharekit.connect import Workspace
+from sharekit import recipients
+from sharekit.activation import ActivationError, activate
+from sharekit.analytics import SharingAnalytics
+from sharekit.config.apply import apply
+from sharekit.config.loader import loads
+from sharekit.connect import Workspace, connect
+from sharekit.demo.audit_history import write_audit_history
+from sharekit.demo.tables import create_demo_tables, create_tenant_events
+from sharekit.display import ShareResult
+from sharekit.server.home import Home, default_home
 
 SHARE = "demo_share"
 RECIPIENT = "demo_partner"
@@ -65,10 +73,6 @@ def prepare_home(home: Path, *, events: int = HISTORY_EVENTS, days: int = HISTOR
                  end: dt.date | None = None, out: TextIO = sys.stdout) -> Path:
     """Write the demo tables (catalog ``main``, plus ``main.saas.events``) and, once, a generated audit history
     ending ``end`` (default today, UTC) into ``home``. Existing tables and history are kept."""
-    from sharekit.demo.audit_history import write_audit_history
-    from sharekit.demo.tables import create_demo_tables, create_tenant_events
-    from sharekit.server.home import Home
-
     layout = Home(home.expanduser().resolve())
     layout.ensure()
     created = create_demo_tables(layout.tables_dir)
@@ -88,8 +92,6 @@ def prepare_home(home: Path, *, events: int = HISTORY_EVENTS, days: int = HISTOR
 def run_walkthrough(home: Path | None, *, prepare_only: bool = False, out: TextIO = sys.stdout) -> int:
     """``sharekit demo``: 0 when every step worked."""
     if prepare_only:
-        from sharekit.cli import default_home
-
         prepare_home(home or default_home(), out=out)
         return 0
     temporary = home is None
@@ -102,8 +104,6 @@ def run_walkthrough(home: Path | None, *, prepare_only: bool = False, out: TextI
 
 
 def _tour(root: Path, steps: Steps) -> int:
-    from sharekit.connect import connect
-
     steps.say("sharekit demo: share a table, activate a recipient, read as the recipient, look at the usage")
     def start() -> Workspace:
         workspace = connect(home=root, demo=True, quiet=True)
@@ -134,10 +134,6 @@ def _catalog(workspace: Workspace, steps: Steps) -> None:
 
 
 def _apply(workspace: Workspace, steps: Steps) -> None:
-    from sharekit.config.apply import apply
-    from sharekit.config.loader import loads
-    from sharekit.results import ShareResult
-
     document = loads(SAMPLE_CONFIG, source="demo config")
     result = apply(workspace, document)
     shown = repr(ShareResult(result)).split("\nactivation links:", 1)[0]  # the link is spent in the next step
@@ -148,13 +144,10 @@ def _apply(workspace: Workspace, steps: Steps) -> None:
 
 
 def _activate(workspace: Workspace, steps: Steps) -> Path:
-    from sharekit import sharing
-    from sharekit.activation import ActivationError, activate
-
     try:
         profile = activate(workspace, RECIPIENT)
     except ActivationError:  # a reused home: the link was spent by an earlier run; issue a new one
-        sharing.rotate_token(workspace, RECIPIENT)
+        recipients.rotate_token(workspace, RECIPIENT)
         profile = activate(workspace, RECIPIENT)
     steps.say(f"    profile file: {profile} (endpoint and bearer token, mode 0600)")
     return profile
@@ -180,8 +173,6 @@ def _read(profile: Path, steps: Steps) -> bool:
 
 
 def _usage(workspace: Workspace, steps: Steps) -> None:
-    from sharekit.analytics import SharingAnalytics
-
     analytics = SharingAnalytics(workspace)
     try:
         activity = analytics.recipient_activity(RECIPIENT, days=1)

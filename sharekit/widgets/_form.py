@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, Any
 
+from sharekit.display import palette
+from sharekit.session import current_workspace
 from sharekit.widgets._progress import Messages, Task
 
 if TYPE_CHECKING:
@@ -12,13 +15,16 @@ if TYPE_CHECKING:
     from sharekit.connect import Workspace
 
 
+def reason_html(problem: str | None) -> str:
+    """The line beside a disabled button that says why it is disabled (empty when nothing is wrong)."""
+    return f'<span style="color:{palette.ERROR}">{html.escape(problem)}</span>' if problem else ""
+
+
 def resolve_workspace(workspace: Workspace | None) -> Workspace:
     """``None`` means the notebook's current workspace: the one ``%sharekit connect`` and the magics use
-    (``sharekit.sharing.current_workspace``, which connects on first use)."""
+    (``sharekit.session.current_workspace``, which connects on first use)."""
     if workspace is not None:
         return workspace
-    from sharekit.sharing import current_workspace
-
     current = current_workspace()
     if current is None:  # only when connecting is switched off
         raise LookupError("no workspace: run %sharekit connect or pass workspace=sharekit.connect()")

@@ -13,12 +13,13 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
+from sharekit.display import palette
 from sharekit.errors import workspace_message
 
 if TYPE_CHECKING:
     import ipywidgets
 
-COLOURS = {"info": "#1f6f43", "warning": "#8a5a00", "error": "#a4262c", "pending": "#555"}
+COLOURS = {**palette.LEVELS, "pending": palette.PENDING}
 
 
 def expected_errors() -> tuple[type[BaseException], ...]:
@@ -38,7 +39,7 @@ class Messages:
 
     def show(self, text: str, level: str = "info") -> None:
         self.text, self.level = text, level
-        colour = COLOURS.get(level, "#333")
+        colour = COLOURS.get(level, palette.NEUTRAL)
         self.widget.value = (f'<div class="sharekit-message sharekit-{level}" style="color:{colour};'
                              f'white-space:pre-wrap">{html.escape(text)}</div>')
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+from sharekit.display import palette
 from sharekit.widgets._form import Form
-from sharekit.widgets.access_state import AccessGrid, ApplyReport, apply_grid, load_grid
+from sharekit.widgets.access_grid import AccessGrid, ApplyReport, apply_grid, load_grid
 
 if TYPE_CHECKING:
     import ipywidgets
 
     from sharekit.connect import Workspace
 
-PENDING_BACKGROUND = "#ffe08a"
+PENDING_BACKGROUND = palette.HIGHLIGHT
 MAX_CELLS = 5000
 
 

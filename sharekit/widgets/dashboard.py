@@ -7,8 +7,10 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-from sharekit.widgets._form import Form
-from sharekit.widgets.dashboard_state import ALL, DashboardFilter, DashboardView, run_analyses
+from sharekit.display import palette
+from sharekit.errors import workspace_message
+from sharekit.widgets._form import Form, reason_html
+from sharekit.widgets.dashboard_query import ALL, DashboardFilter, DashboardView, run_analyses
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -27,8 +29,8 @@ def anomalies_html(view: DashboardView) -> str:
         return "<div class='sharekit-anomalies'>No anomalies in this period.</div>"
     rows = "".join(f"<tr><td>{html.escape(recipient)}</td><td>{html.escape(day)}</td><td>{html.escape(what)}</td></tr>"
                    for recipient, day, what in view.flagged)
-    return ("<div class='sharekit-anomalies' style='border-left:4px solid #a4262c;padding-left:8px'>"
-            f"<b style='color:#a4262c'>{len(view.flagged)} anomal{'y' if len(view.flagged) == 1 else 'ies'}</b>"
+    return (f"<div class='sharekit-anomalies' style='border-left:4px solid {palette.ERROR};padding-left:8px'>"
+            f"<b style='color:{palette.ERROR}'>{len(view.flagged)} anomal{'y' if len(view.flagged) == 1 else 'ies'}</b>"
             f"<table><tr><th>recipient</th><th>day</th><th>what</th></tr>{rows}</table></div>")
 
 
@@ -77,7 +79,7 @@ class UsageDashboard(Form):
     def sync(self) -> None:
         problem = self.chosen().problem()
         self.refresh_button.disabled = self.task.running or problem is not None
-        self.reason.value = f'<span style="color:#a4262c">{html.escape(problem)}</span>' if problem else ""
+        self.reason.value = reason_html(problem)
 
     def _load_names(self) -> None:
         from databricks.sdk.errors.base import DatabricksError
@@ -86,8 +88,6 @@ class UsageDashboard(Form):
             shares = sorted(s.name for s in self.client.shares.list_shares() if s.name)
             recipients = sorted(r.name for r in self.client.recipients.list() if r.name)
         except DatabricksError as err:  # the filters stay "(all)"; the analyses still run
-            from sharekit.errors import workspace_message
-
             self.messages.show(f"could not list shares and recipients: {workspace_message(err)}", "warning")
             return
         self.share.options = [ALL, *shares]

@@ -7,8 +7,9 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
-from sharekit.widgets._form import Form
-from sharekit.widgets.recipient_state import Confirmation, RecipientDraft, RecipientOps, activation_link
+from sharekit.config.comparable import activation_url
+from sharekit.widgets._form import Form, reason_html
+from sharekit.widgets.recipient_draft import Confirmation, RecipientDraft, RecipientOps
 
 if TYPE_CHECKING:
     from databricks.sdk.service.sharing import RecipientInfo
@@ -124,7 +125,7 @@ class RecipientForm(Form):
         if problem and not self.name.value:
             problem = "enter a recipient name"
         self.reason_text = problem or ""
-        self.reason.value = f'<span style="color:#a4262c">{html.escape(problem)}</span>' if problem else ""
+        self.reason.value = reason_html(problem)
         selected = self.existing.value is not None
         for button in (self.rotate_button, self.delete_button):
             button.disabled = busy or not selected
@@ -204,7 +205,7 @@ class RecipientForm(Form):
         self.task.start(f"Deleting recipient {name}", lambda: self.ops.delete(name), done)
 
     def _show_link(self, info: RecipientInfo, text: str) -> None:
-        url = activation_link(info)
+        url = activation_url(info)
         self.activation_url = url
         if not url:
             self.link.value = ""
@@ -212,7 +213,6 @@ class RecipientForm(Form):
             return
         self.link.value = activation_html(url)
         self.messages.show(f"{text} Send the activation link to the recipient; it works once.", "info")
-
 
 
 def activation_html(url: str) -> str:

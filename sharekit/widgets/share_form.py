@@ -6,8 +6,9 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-from sharekit.widgets._form import Form
-from sharekit.widgets.share_state import PARTITION_MODES, ShareDraft, ShareOps, TableChoice
+from sharekit.display import plan_html
+from sharekit.widgets._form import Form, reason_html
+from sharekit.widgets.share_draft import PARTITION_MODES, ShareDraft, ShareOps, TableChoice
 
 if TYPE_CHECKING:
     from sharekit.config.apply import ApplyResult
@@ -122,7 +123,7 @@ class ShareForm(Form):
         if problem and not self.name.value:
             problem = "enter a share name"
         self.reason_text = problem or ""
-        self.reason.value = f'<span style="color:#a4262c">{html.escape(problem)}</span>' if problem else ""
+        self.reason.value = reason_html(problem)
 
     def _filter(self) -> None:
         needle = self.search.value.strip().lower()
@@ -210,13 +211,3 @@ class ShareForm(Form):
         return self.task.start(f"Applying share {draft.name.strip()}",
                                lambda: self.ops.apply(draft, on_step=self.task.step), done)
 
-
-def plan_html(plan: Plan, result: ApplyResult | None = None) -> str:
-    """The plan's actions, one a line, with their outcome once applied."""
-    if not plan.actions:
-        return "<pre>no changes: the workspace matches the form</pre>"
-    lines = []
-    for action in plan.actions:
-        status = f"  [{result.status_of(action)}]" if result is not None else ""
-        lines.append(html.escape(f"{action}{status}"))
-    return "<pre class='sharekit-plan-lines'>" + "\n".join(lines) + "</pre>"

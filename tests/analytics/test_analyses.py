@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from sharekit.analytics import SharingAnalytics, ThresholdAlert, UsageMonitor, webhook_notifier
-from sharekit.analytics.usage import NotifyError
+from sharekit.analytics.notify import NotifyError
 from sharekit.demo.audit_history import HistoryTruth
 from tests.helpers import chart_svg
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sharekit.config.loader import ConfigError, loads
-from sharekit.config.state import ObjectState
+from sharekit.config.comparable import ObjectState
 from tests.config.conftest import SAMPLE
 
 

@@ -9,7 +9,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from sharekit.config.apply import ApplyFailed
 from sharekit.config.loader import ConfigError
 from sharekit.connect import Workspace
-from sharekit.results import ShareResult
+from sharekit.display import ShareResult
 from tests.config.conftest import SAMPLE, attach_log
 
 

@@ -11,7 +11,7 @@ import pytest
 from sharekit.connect import Workspace, connect_local
 from sharekit.demo.audit_history import HistoryTruth, write_audit_history
 from sharekit.widgets import UsageDashboard
-from sharekit.widgets.dashboard_state import ALL, DashboardFilter
+from sharekit.widgets.dashboard_query import ALL, DashboardFilter
 from tests.helpers import chart_svg
 
 END = dt.date(2026, 3, 31)

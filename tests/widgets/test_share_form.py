@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sharekit.connect import Workspace
 from sharekit.widgets import ShareForm
-from sharekit.widgets.share_state import ShareDraft, TableChoice
+from sharekit.widgets.share_draft import ShareDraft, TableChoice
 
 
 def test_draft_document_is_the_share_yaml_shape() -> None:

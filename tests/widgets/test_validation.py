@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sharekit.widgets import validation as v
-from sharekit.widgets.access_state import AccessGrid
-from sharekit.widgets.recipient_state import DAY_MS, RecipientDraft
+from sharekit.widgets.access_grid import AccessGrid
+from sharekit.widgets.recipient_draft import DAY_MS, RecipientDraft
 
 
 @pytest.mark.parametrize("name, fragment", [

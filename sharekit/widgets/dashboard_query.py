@@ -1,4 +1,4 @@
-"""UsageDashboard's plain state: the filter (dates, share, recipient) and the analyses it runs.
+"""UsageDashboard's query: the filter (dates, share, recipient) and the analyses it runs.
 
 The analyses are ``sharekit.analytics``' (``UsageMonitor.usage``, ``SharingAnalytics.most_accessed_tables`` and
 ``.detect_anomalies``): the
@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from sharekit.analytics import SharingAnalytics, UsageMonitor, source_for
 
 if TYPE_CHECKING:
     from sharekit.connect import Workspace
@@ -72,8 +74,6 @@ def flagged_rows(anomalies: Any) -> list[tuple[str, str, str]]:
 def run_analyses(workspace: Workspace, chosen: DashboardFilter) -> DashboardView:
     """Run the dashboard's analyses for ``chosen`` on the workspace's audit engine (raises ValueError for a
     bad filter). One engine connection serves the three analyses and is closed afterwards."""
-    from sharekit.analytics import SharingAnalytics, UsageMonitor, source_for
-
     problem = chosen.problem()
     if problem:
         raise ValueError(problem)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sharekit.analytics import charts
+from sharekit.analytics import charts, stale
 from sharekit.analytics.base import Analyses, text_filter
 from sharekit.analytics.results import AnalysisResult
 
@@ -61,16 +61,15 @@ class SharingAnalytics(Analyses):
     def stale_access(self, days: int = 30, expiring_within_days: int = 14) -> AnalysisResult:
         """For access reviews: grants not used in ``days`` days, tokens that expire within
         ``expiring_within_days``, and recipients that never activated. Needs a connected workspace."""
-        from sharekit.analytics.stale import stale_access
-
         if self.ws is None:
             raise ValueError("stale_access needs the workspace (recipients and grants): construct with a Workspace")
         if isinstance(expiring_within_days, bool) or not isinstance(expiring_within_days, int) or expiring_within_days < 0:
             raise ValueError(f"expiring_within_days must be a whole number >= 0, got {expiring_within_days!r}")
         win = self.window(days, None, None)
         usage, query = self.run("last_access", **win.params())
-        frame = stale_access(self.ws.client, usage, now=dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc),
-                             days=win.days, expiring_within_days=expiring_within_days)
+        now = dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc)
+        frame = stale.stale_access(self.ws.client, usage, now=now, days=win.days,
+                                   expiring_within_days=expiring_within_days)
         note = None if len(frame) else f"no stale access: every grant was used in {win}, no token expires soon"
         return AnalysisResult(f"Stale access (unused for {win.days} days)", frame, query, engine=self.source.name,
                               note=note)

@@ -7,13 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sharekit.config.apply import ApplyResult, apply_plan
+from sharekit.config.export import dump_yaml
+from sharekit.config.live import read_share
+from sharekit.config.loader import validate
+from sharekit.config.plan import Plan, make_plan
 from sharekit.widgets import validation as v
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
-    from sharekit.config.apply import ApplyResult
-    from sharekit.config.plan import Plan
+    from sharekit.config.comparable import ObjectState
 
 PARTITION_MODES = ("none", "value", "recipient property")
 
@@ -109,13 +113,11 @@ class ShareDraft:
         return {"shares": [share]}
 
     def to_yaml(self) -> str:
-        from sharekit.config.export import dump_yaml
-
         return dump_yaml(self.to_data())
 
 
-def choice_from_live(state: Any, partition_columns: tuple[str, ...] = ()) -> TableChoice:
-    """A ``sharekit.config.state.ObjectState`` read from the workspace, as an editable row."""
+def choice_from_live(state: ObjectState, partition_columns: tuple[str, ...] = ()) -> TableChoice:
+    """A ``sharekit.config.comparable.ObjectState`` read from the workspace, as an editable row."""
     data = state.to_yaml()
     data = {"name": data} if isinstance(data, str) else data
     choice = TableChoice(name=state.name, alias=state.shared_as or "", history=bool(state.history),
@@ -167,8 +169,6 @@ class ShareOps:
         return sorted(share.name for share in self.client.shares.list_shares() if share.name)
 
     def load(self, name: str) -> ShareDraft:
-        from sharekit.config.live import read_share
-
         live = read_share(self.client, name)
         objects = [state for _, state in sorted(live.objects.items())]
         tables = [choice_from_live(state, self._columns_or_empty(state.name))
@@ -185,15 +185,10 @@ class ShareOps:
             return ()
 
     def plan(self, draft: ShareDraft) -> Plan:
-        from sharekit.config.loader import validate
-        from sharekit.config.plan import make_plan
-
         problem = draft.problem()
         if problem:
             raise ValueError(problem)
         return make_plan(self.client, validate(draft.to_data(), source="share form"))
 
     def apply(self, draft: ShareDraft, on_step: Callable[[int, int], None] | None = None) -> ApplyResult:
-        from sharekit.config.apply import apply_plan
-
         return apply_plan(self.client, self.plan(draft), progress=False, on_step=on_step)

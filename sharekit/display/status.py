@@ -1,16 +1,15 @@
-"""Status lines for notebooks and terminals: displayed through IPython when a shell runs, printed otherwise."""
+"""Status lines for notebooks and terminals: displayed through IPython in a shell, printed otherwise."""
 
 from __future__ import annotations
 
 import html
 import sys
-from typing import ClassVar
+
+from sharekit.display import palette
 
 
 class Status:
     """A one-line message; green for success, amber for warnings."""
-
-    COLOURS: ClassVar[dict[str, str]] = {"info": "#1f6f43", "warning": "#8a5a00", "error": "#a4262c"}
 
     def __init__(self, text: str, level: str = "info") -> None:
         self.text = text
@@ -20,8 +19,7 @@ class Status:
         return self.text
 
     def _repr_html_(self) -> str:
-        colour = self.COLOURS.get(self.level, "#333")
-        return f'<div style="color:{colour}">{html.escape(self.text)}</div>'
+        return f'<div style="color:{palette.level_colour(self.level)}">{html.escape(self.text)}</div>'
 
 
 def show_status(text: str, level: str = "info") -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sharekit import names
+from sharekit.config.expiry import format_expiry
 from sharekit.config.model import EMAIL_PROPERTY, ObjectSpec, PartitionValueSpec, RecipientSpec
 
 if TYPE_CHECKING:
@@ -148,19 +150,16 @@ class RecipientState:
     @classmethod
     def from_sdk(cls, info: sharing.RecipientInfo) -> RecipientState:
         properties = dict(info.properties_kvpairs.properties or {}) if info.properties_kvpairs else {}
-        properties = {k: v for k, v in properties.items() if not k.lower().startswith("databricks")}
+        properties = {k: v for k, v in properties.items() if not names.is_reserved_property(k, strict=True)}
         ips = tuple(sorted(info.ip_access_list.allowed_ip_addresses or [])) if info.ip_access_list else ()
         tokens = sorted(info.tokens or [], key=lambda t: t.created_at or 0)
-        url = next((t.activation_url for t in reversed(tokens) if t.activation_url), None) or info.activation_url
         token_expiry = tokens[-1].expiration_time if tokens else None
         return cls((info.name or "").lower(), _blank(info.comment),
                    info.authentication_type.value if info.authentication_type else "TOKEN",
                    properties, ips, info.expiration_time or None, info.data_recipient_global_metastore_id,
-                   bool(info.activated), url or None, token_expiry)
+                   bool(info.activated), activation_url(info), token_expiry)
 
     def to_yaml(self) -> dict[str, Any]:
-        from sharekit.config.model import format_expiry
-
         out: dict[str, Any] = {"name": self.name}
         if self.comment:
             out["comment"] = self.comment
@@ -177,6 +176,17 @@ class RecipientState:
         if self.expires:
             out["expires"] = format_expiry(self.expires)
         return out
+
+
+def activation_url(info: Any) -> str | None:
+    """The activation link of the newest token (after a rotation the old, unused link may still be listed), else
+    the recipient's own; None once it has been used."""
+    tokens = list(enumerate(getattr(info, "tokens", None) or []))
+    for _, token in sorted(tokens, key=lambda pair: (pair[1].created_at or 0, pair[0]), reverse=True):
+        if getattr(token, "activation_url", None):
+            return str(token.activation_url)
+    url = getattr(info, "activation_url", None)
+    return str(url) if url else None
 
 
 def recipient_changes(spec: RecipientSpec, live: RecipientState) -> dict[str, Any]:
@@ -204,5 +214,5 @@ def partition_spec_text(part: PartitionKey) -> str:
     return " AND ".join(terms)
 
 
-__all__ = ["ObjectState", "PartitionValueSpec", "RecipientState", "needs_replace", "object_changes",
-           "partition_spec_text", "recipient_changes"]
+__all__ = ["ObjectState", "PartitionValueSpec", "RecipientState", "activation_url", "needs_replace",
+           "object_changes", "partition_spec_text", "recipient_changes"]

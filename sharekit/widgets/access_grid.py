@@ -6,6 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sharekit.config.live import follow_pages
+from sharekit.errors import workspace_message
+
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.service.sharing import PermissionsChange
@@ -89,16 +92,12 @@ class ApplyReport:
 
 def _share_grants(client: WorkspaceClient, share: str) -> set[Cell]:
     grants: set[Cell] = set()
-    page_token: str | None = None
-    while True:
-        response = client.shares.share_permissions(share, page_token=page_token)
-        for assignment in response.privilege_assignments or []:
+    for page in follow_pages(lambda token: client.shares.share_permissions(share, page_token=token)):
+        for assignment in page.privilege_assignments or []:
             privileges = {getattr(p, "value", p) for p in assignment.privileges or []}
             if assignment.principal and SELECT in privileges:
                 grants.add((share, assignment.principal))
-        page_token = response.next_page_token or None
-        if page_token is None:
-            return grants
+    return grants
 
 
 def load_grid(client: WorkspaceClient) -> AccessGrid:
@@ -115,8 +114,6 @@ def apply_grid(client: WorkspaceClient, grid: AccessGrid,
                on_step: Callable[[int, int], None] | None = None) -> ApplyReport:
     """One call per changed share; stops at the first failure and says what was and was not done."""
     from databricks.sdk.errors.base import DatabricksError
-
-    from sharekit.errors import workspace_message
 
     plan = grid.changes_by_share()
     report = ApplyReport()

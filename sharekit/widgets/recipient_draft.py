@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sharekit import recipients
 from sharekit.widgets import validation as v
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class RecipientDraft:
         )
 
     def create_args(self, now_ms: int | None = None) -> dict[str, Any]:
-        """Keyword arguments for ``sharekit.sharing.create_recipient`` (raises ValueError when invalid)."""
+        """Keyword arguments for ``sharekit.recipients.create_recipient`` (raises ValueError when invalid)."""
         problem = self.problem()
         if problem:
             raise ValueError(problem)
@@ -51,18 +52,9 @@ class RecipientDraft:
         return args
 
 
-def activation_link(info: RecipientInfo) -> str | None:
-    """The activation URL of the newest token not yet retrieved (None once it has been used)."""
-    tokens = sorted(info.tokens or [], key=lambda token: token.created_at or 0, reverse=True)
-    for token in tokens:
-        if token.activation_url:
-            return token.activation_url
-    return info.activation_url or None
-
-
 @dataclass
 class RecipientOps:
-    """The calls behind the form's buttons: ``sharekit.sharing``'s, which ``%recipient`` uses too."""
+    """The calls behind the form's buttons: ``sharekit.recipients``', which ``%recipient`` uses too."""
 
     client: WorkspaceClient
 
@@ -70,19 +62,13 @@ class RecipientOps:
         return sorted(recipient.name for recipient in self.client.recipients.list() if recipient.name)
 
     def create(self, draft: RecipientDraft) -> RecipientInfo:
-        from sharekit import sharing
-
-        return sharing.create_recipient(self.client, **draft.create_args())
+        return recipients.create_recipient(self.client, **draft.create_args())
 
     def rotate(self, name: str, expire_existing_in_seconds: int = 0) -> RecipientInfo:
-        from sharekit import sharing
-
-        return sharing.rotate_token(self.client, name, expire_existing_in=expire_existing_in_seconds)
+        return recipients.rotate_token(self.client, name, expire_existing_in=expire_existing_in_seconds)
 
     def delete(self, name: str) -> None:
-        from sharekit import sharing
-
-        sharing.delete_recipient(self.client, name)
+        recipients.delete_recipient(self.client, name)
 
 
 @dataclass

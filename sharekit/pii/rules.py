@@ -1,23 +1,19 @@
-"""A PII check for tables about to be shared: column names plus sampled values.
+"""The detection rules of the PII check: what a column name or a sampled value looks like.
 
 Detects e-mail addresses, phone numbers, national ids (US SSN pattern, and id-like column names), payment card
 numbers (13-19 digits passing the Luhn check), person names, street addresses, IP addresses and dates of birth.
 A column is flagged when its name says so, or when at least half of its sampled non-empty values look like it.
-Pure Python; the sampling itself is in ``sharekit.sharing.pii_report`` (through the workspace client).
+Pure Python; the sampling is in ``sharekit.pii.sampling`` (through the workspace client).
 """
 
 from __future__ import annotations
 
-import html
 import ipaddress
 import itertools
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import pandas as pd
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 VALUE_SHARE = 0.5  # at least this share of the sampled non-empty values must match
 
@@ -152,56 +148,3 @@ def check_columns(columns: Sequence[str], rows: Sequence[Sequence[Any]] = ()) ->
                                                          f"{KINDS[by_value]}es" if by_value == "address" else
                                        f"{matched}/{len(values)} sampled values look like {KINDS[by_value]}s"))
     return findings
-
-
-@dataclass
-class PiiReport:
-    """``pii_report(ws, table)``: the findings, how many rows were sampled, and a note on what was not checked."""
-
-    table: str
-    columns: list[str]
-    findings: list[PiiFinding]
-    sampled_rows: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def has_pii(self) -> bool:
-        return bool(self.findings)
-
-    @property
-    def flagged(self) -> dict[str, str]:
-        return {f.column: f.kind for f in self.findings}
-
-    @property
-    def df(self) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.DataFrame([(f.column, f.kind, f.reason) for f in self.findings],
-                            columns=["column", "kind", "reason"])
-
-    def __repr__(self) -> str:
-        head = (f"PII check of {self.table}: {len(self.findings)} column(s) look like personal data "
-                f"({self.sampled_rows} rows sampled)")
-        lines = [head] + [f"  ! {f}" for f in self.findings] + [f"  note: {n}" for n in self.notes]
-        if not self.findings:
-            lines.insert(1, "  no personal data found in the column names or sampled values")
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        colour = "#a4262c" if self.findings else "#1f6f43"
-        rows = "".join(f"<tr><td>{html.escape(f.column)}</td><td>{html.escape(KINDS.get(f.kind, f.kind))}</td>"
-                       f"<td>{html.escape(f.reason)}</td></tr>" for f in self.findings)
-        notes = "".join(f"<p><i>{html.escape(n)}</i></p>" for n in self.notes)
-        body = (f"<table><tr><th>column</th><th>looks like</th><th>why</th></tr>{rows}</table>" if rows
-                else "<p>No personal data found in the column names or sampled values.</p>")
-        return (f'<div><b style="color:{colour}">PII check of {html.escape(self.table)}</b> '
-                f"({self.sampled_rows} rows sampled){body}{notes}</div>")
-
-
-def report(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]] = (),
-           notes: Sequence[str] = ()) -> PiiReport:
-    return PiiReport(table, list(columns), check_columns(columns, rows), len(rows), list(notes))
-
-
-def by_table(reports: Mapping[str, PiiReport]) -> dict[str, list[PiiFinding]]:
-    return {name: r.findings for name, r in reports.items() if r.findings}

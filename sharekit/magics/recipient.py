@@ -1,0 +1,158 @@
+"""``%recipient``: day-to-day recipient work, one small function per subcommand, routed by ``COMMANDS``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sharekit import errors, recipients
+from sharekit.config.comparable import activation_url
+from sharekit.config.expiry import parse_expires
+from sharekit.display import ResultTable, message, recipient_card, recipient_table
+from sharekit.magics.parsing import HelpShown, MagicParser, first_line, key_value, split
+from sharekit.preview import PreviewUnavailable, preview_as
+
+if TYPE_CHECKING:
+    from sharekit.magics.extension import ShareMagics
+
+
+def parser() -> MagicParser:
+    parser = MagicParser(prog="%recipient", add_help=True,
+                         description="Recipient commands: list, show, create, update, rotate, grant, revoke, delete, "
+                                     "activation, preview")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=MagicParser)
+    sub.add_parser("list", help="all recipients with activation state, token expiry and shares")
+    for name, text in (("show", "one recipient in detail"), ("activation", "the activation link")):
+        sub.add_parser(name, help=text).add_argument("name")
+    for verb in ("create", "update"):
+        p = sub.add_parser(verb, help=f"{verb} a recipient")
+        p.add_argument("name")
+        p.add_argument("--comment")
+        p.add_argument("--property", action="append", type=key_value, default=[], metavar="KEY=VALUE")
+        p.add_argument("--ip", action="append", default=None, metavar="CIDR")
+        p.add_argument("--expires", help="90d, 12h, an ISO date/date-time, or epoch ms")
+        if verb == "update":
+            p.add_argument("--remove-property", action="append", default=[], metavar="KEY")
+            p.add_argument("--clear-ip", action="store_true", help="allow any address again")
+    rotate = sub.add_parser("rotate", help="issue a new token and activation link")
+    rotate.add_argument("name")
+    rotate.add_argument("--expire-existing-in", type=int, default=0, metavar="SECONDS",
+                        help="keep the current token valid this long (default 0: expire it now)")
+    for verb in ("grant", "revoke"):
+        p = sub.add_parser(verb, help=f"{verb} SELECT on a share")
+        p.add_argument("name")
+        p.add_argument("share")
+    preview = sub.add_parser("preview", help="what the recipient would receive from a share (embedded server)")
+    preview.add_argument("name")
+    preview.add_argument("share")
+    preview.add_argument("--limit", type=int, default=10, help="sample rows per object (default 10)")
+    delete = sub.add_parser("delete", help="delete a recipient (asks unless --yes)")
+    delete.add_argument("name")
+    delete.add_argument("--yes", action="store_true")
+    return parser
+
+
+def run(magics: ShareMagics, line: str) -> Any:
+    try:
+        args = parser().parse_args(split(line))
+    except HelpShown:
+        return None
+    workspace = magics.workspace()
+    return COMMANDS[args.command](magics, workspace, args)
+
+
+def _expires(value: str | None) -> int | None:
+    try:
+        return parse_expires(value)
+    except ValueError as err:
+        raise errors.usage_error(f"--expires: {first_line(err)}") from err
+
+
+def _card(magics: ShareMagics, workspace: Any, name: str, title: str, link: str | None = None) -> ResultTable:
+    summary = magics.call(f"recipient {name}", lambda: recipients.get_recipient(workspace, name))
+    return recipient_card(summary, title, link)
+
+
+def _list(magics: ShareMagics, workspace: Any, args: argparse.Namespace) -> ResultTable:
+    return recipient_table(magics.call("listing recipients", lambda: recipients.list_recipients(workspace)))
+
+
+def _show(magics: ShareMagics, workspace: Any, args: argparse.Namespace) -> ResultTable:
+    return _card(magics, workspace, args.name, f"recipient {args.name}")
+
+
+def _create(magics: ShareMagics, workspace: Any, args: argparse.Namespace) -> ResultTable:
+    expires = _expires(args.expires)
+    info = magics.call(f"creating recipient {args.name}", lambda: recipients.create_recipient(
+        workspace, args.name, comment=args.comment, properties=dict(args.property), ip_access_list=args.ip,
+        expires=expires))
+    return _card(magics, workspace, info.name or args.name, f"created recipient {info.name}", activation_url(info))
+
+
+def _update(magics: ShareMagics, workspace: Any, args: argparse.Namespace) -> ResultTable:
+    if args.ip and args.clear_ip:
+        raise errors.usage_error("give --ip or --clear-ip, not both")
+    expires = _expires(args.expires)
+    ips = [] if args.clear_ip else args.ip
+    if not any([args.comment is not None, args.property, args.remove_property, ips is not None, expires]):
+        raise errors.usage_error("nothing to update: give --comment, --property, --remove-property, --ip, "
+                                 "--clear-ip or --expires")
+    magics.call(f"updating recipient {args.name}", lambda: recipients.update_recipient(
+        workspace, args.name, comment=args.comment, set_properties=dict(args.property),
+        remove_properties=args.remove_property, ip_access_list=ips, expires=expires))
+    return _card(magics, workspace, args.name, f"updated recipient {args.name}")
+
+
+def _rotate(magics: ShareMagics, workspace: Any, args: argparse.Namespace) -> ResultTable:
+    if args.expire_existing_in < 0:
+        raise errors.usage_error("--expire-existing-in must be 0 or more seconds")
+    info = magics.call(f"rotating the token of {args.name}", lambda: recipients.rotate_token(
+        workspace, args.name, expire_existing_in=args.expire_existing_in))
+    keep = "now" if args.expire_existing_in == 0 else f"in {args.expire_existing_in} s"
+    return _card(magics, workspace, args.name, f"new token for {args.name}; the previous one expires {keep}",
+                 activation_url(info))
+
+
+def _grant(magics: ShareMagics, workspace: Any, args: argparse.Namespace) -> ResultTable:
+    verb = args.command
+    action = recipients.grant if verb == "grant" else recipients.revoke
+    magics.call(f"{verb} {args.share} for {args.name}", lambda: action(workspace, args.name, args.share))
+    done = "granted SELECT on share {s} to {r}" if verb == "grant" else "revoked SELECT on share {s} from {r}"
+    return message(done.format(s=args.share, r=args.name))
+
+
+def _delete(magics: ShareMagics, workspace: Any, args: argparse.Namespace) -> ResultTable:
+    if not args.yes:
+        try:
+            answer = magics.ask(f"Delete recipient {args.name}? It loses access to every share. [y/N] ")
+        except (EOFError, OSError) as err:
+            raise errors.usage_error("cannot ask for confirmation here; add --yes") from err
+        if answer.strip().lower() not in ("y", "yes"):
+            return message(f"kept recipient {args.name}", "warning")
+    magics.call(f"deleting recipient {args.name}", lambda: recipients.delete_recipient(workspace, args.name))
+    return message(f"deleted recipient {args.name}")
+
+
+def _activation(magics: ShareMagics, workspace: Any, args: argparse.Namespace) -> ResultTable:
+    link = magics.call(f"recipient {args.name}", lambda: recipients.activation_link(workspace, args.name))
+    if not link:
+        return message(f"{args.name} has no unused activation link (already activated?); "
+                       f"%recipient rotate {args.name} issues a new one", "warning")
+    return message(f"activation link for {args.name}", links={args.name: link})
+
+
+def _preview(magics: ShareMagics, workspace: Any, args: argparse.Namespace) -> Any:
+    if not 0 <= args.limit <= 1000:
+        raise errors.usage_error("--limit must be between 0 and 1000")
+    try:
+        return magics.call(f"preview of {args.share} for {args.name}",
+                           lambda: preview_as(workspace, args.name, args.share, limit=args.limit))
+    except PreviewUnavailable as err:
+        magics.fail(err, errors.usage_error(str(err), errors.WORKSPACE_ERROR))
+
+
+COMMANDS: dict[str, Callable[[ShareMagics, Any, argparse.Namespace], Any]] = {
+    "list": _list, "show": _show, "create": _create, "update": _update, "rotate": _rotate, "grant": _grant,
+    "revoke": _grant, "delete": _delete, "activation": _activation, "preview": _preview,
+}
