@@ -41,11 +41,8 @@ def running_workspace(base: Path, demo_tables_template: Path | None,
     home = make_home(base, demo_tables_template)
     if prepare is not None:
         prepare(home / "tables")
-    workspace = connect_local(home)
-    try:
+    with connect_local(home) as workspace:
         yield workspace
-    finally:
-        workspace.close()
 
 
 @pytest.fixture
@@ -57,11 +54,8 @@ def home(tmp_path: Path, demo_tables_template: Path) -> Path:
 @pytest.fixture
 def ws(home: Path) -> Iterator[Workspace]:
     """A fresh embedded server (own process, own home with the demo tables) and a WorkspaceClient on it."""
-    workspace = connect_local(home)
-    try:
+    with connect_local(home) as workspace:
         yield workspace
-    finally:
-        workspace.close()
 
 
 @pytest.fixture(scope="session")

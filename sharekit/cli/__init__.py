@@ -29,6 +29,7 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     module, function = COMMANDS[args.command]
+    # only the chosen command's module: `sharekit serve` (which connect() spawns) must not load the config engine
     command = getattr(importlib.import_module(f"sharekit.cli.{module}"), function)
     try:
         return int(command(args))

@@ -30,7 +30,7 @@ COMMAND_MODULES = {"share": "sharekit.magics.share", "recipient": "sharekit.magi
 
 def command(name: str) -> ModuleType:
     """The module of the magic ``name``: ``parser()`` builds its arguments, ``run(magics, …)`` runs it."""
-    return importlib.import_module(COMMAND_MODULES[name])
+    return importlib.import_module(COMMAND_MODULES[name])  # on first use: see COMMAND_MODULES
 
 
 @magics_class

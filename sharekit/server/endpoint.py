@@ -11,33 +11,25 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import inspect
-import queue
-import threading
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from starlette.datastructures import URLPath
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Match, NoMatchFound
 
 from sharekit.server.audit.log import RequestAudit, audit_request
 from sharekit.server.body import parse_body
 from sharekit.server.errors import BadRequest
 from sharekit.server.security.admin import require_admin
-from sharekit.server.settings import REQUEST_THREAD_IDLE_S, REQUEST_THREADS
-from sharekit.types import JSONObject, Receive, Scope, Send
+from sharekit.types import JSONObject
 
 if TYPE_CHECKING:
     from sharekit.server.state import ServerState
 
 Identity = TypeVar("Identity")
-T = TypeVar("T")
 Result = Response | JSONObject | list[Any] | Awaitable[Response]
 Guard = Callable[[Request, "ServerState", RequestAudit], Identity]
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -168,126 +160,3 @@ def _response(result: Result) -> Response | Awaitable[Response]:
     if isinstance(result, Response) or inspect.isawaitable(result):
         return result
     return JSONResponse(result)
-
-
-# -- route groups -------------------------------------------------------------------------------------------
-
-_MATCHED = "sharekit.route"  # the scope key a group leaves the matched route under
-
-
-class RouteGroup(BaseRoute):
-    """Routes under one path prefix, tried as one. Starlette tries the routes of an app in order, one regular
-    expression each; a request for another area costs one string test here instead of one per route. Inside
-    the group the routes are tried in order as before, so what matches (and 405 for a wrong method) is unchanged."""
-
-    def __init__(self, prefix: str, routes: Sequence[BaseRoute]) -> None:
-        self.prefix = prefix
-        self.routes = list(routes)
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if not scope.get("root_path") and not str(scope.get("path", "")).startswith(self.prefix):
-            return Match.NONE, {}
-        partial: tuple[Match, Scope] | None = None
-        for route in self.routes:
-            match, child = route.matches(scope)
-            if match == Match.FULL:
-                return match, {**child, _MATCHED: route}
-            if match == Match.PARTIAL and partial is None:
-                partial = match, {**child, _MATCHED: route}
-        return partial or (Match.NONE, {})
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route: BaseRoute = scope[_MATCHED]
-        await route.handle(scope, receive, send)
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        for route in self.routes:
-            try:
-                return route.url_path_for(name, **path_params)
-            except NoMatchFound:
-                continue
-        raise NoMatchFound(name, path_params)
-
-
-# -- the worker threads -------------------------------------------------------------------------------------
-
-_STOP = object()
-
-
-class RequestWorkers:
-    """The threads request work runs in: a queue, and threads that settle the waiting request's asyncio future
-    themselves. A hop costs about half of ``starlette.concurrency.run_in_threadpool`` (35 against 70 µs here), which
-    matters now that every handler takes one. Threads start while jobs wait for one, at most ``threads`` of them,
-    and leave after ``idle_s`` without work."""
-
-    def __init__(self, threads: int = REQUEST_THREADS, idle_s: float = REQUEST_THREAD_IDLE_S) -> None:
-        self._max = threads
-        self._idle_s = idle_s
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._threads = 0
-        self._idle = 0  # threads waiting for a job
-        self._pending = 0  # jobs queued that no thread has taken yet
-
-    async def run(self, work: Callable[[], T]) -> T:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        with self._lock:
-            self._pending += 1
-            start = self._pending > self._idle and self._threads < self._max
-            if start:
-                self._threads += 1
-                self._idle += 1
-        self._queue.put((loop, future, work))
-        if start:
-            threading.Thread(target=self._serve, name="sharekit-request", daemon=True).start()
-        return await future
-
-    def close(self) -> None:
-        """Let every thread finish the jobs queued so far, then leave."""
-        with self._lock:
-            count = self._threads
-        for _ in range(count):
-            self._queue.put(_STOP)
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                job = self._queue.get(timeout=self._idle_s)
-            except queue.Empty:
-                job = None
-            with self._lock:
-                if job is _STOP or (job is None and not self._pending):
-                    self._idle -= 1
-                    self._threads -= 1
-                    return
-                if job is None:  # timed out while a job is on its way into the queue: take it
-                    continue
-                self._idle -= 1
-                self._pending -= 1
-            _run_job(*job)
-            with self._lock:
-                self._idle += 1
-
-
-def _run_job(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], work: Callable[[], Any]) -> None:
-    try:
-        result = work()
-    except BaseException as err:  # noqa: BLE001 - raised again in the request that waits for it
-        _settle(loop, future, None, err)
-    else:
-        _settle(loop, future, result, None)
-
-
-def _settle(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], result: Any,
-            error: BaseException | None) -> None:
-    def settle() -> None:
-        if future.cancelled():
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
-
-    with contextlib.suppress(RuntimeError):  # the event loop closed while the work ran: nobody waits any more
-        loop.call_soon_threadsafe(settle)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sharekit.server.audit.log import AuditLog
-from sharekit.server.endpoint import RequestWorkers
 from sharekit.server.home import Home
 from sharekit.server.metastore.store import MetastoreStore
 from sharekit.server.settings import ADMIN_USER
@@ -16,6 +15,7 @@ from sharekit.server.tables.keys import TableKeys
 from sharekit.server.tables.registry import TableRegistry
 from sharekit.server.tables.snapshots import SnapshotCache
 from sharekit.server.views.materialisation import MaterialisedViews
+from sharekit.server.workers import RequestWorkers
 from sharekit.types import Clock
 
 

@@ -24,7 +24,7 @@ _MODULES = {"AccessForm": "access_form", "RecipientForm": "recipient_form", "Sha
 def __getattr__(name: str) -> Any:
     """Import a form's module (and ipywidgets) only when the form is used."""
     if name in _MODULES:
-        from importlib import import_module
+        from importlib import import_module  # a form's module pulls ipywidgets: only when the form is used
 
         return getattr(import_module(f"sharekit.widgets.{_MODULES[name]}"), name)
     raise AttributeError(f"module 'sharekit.widgets' has no attribute {name!r}")

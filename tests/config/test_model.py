@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sharekit.config.loader import ConfigError, loads
 from sharekit.config.comparable import ObjectState
+from sharekit.config.loader import ConfigError, loads
 from tests.config.conftest import SAMPLE
 
 

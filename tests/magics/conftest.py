@@ -29,19 +29,20 @@ def make_shell(short_errors: bool) -> InteractiveShell:
     return shell
 
 
+def _shell_on(ws: Workspace, *, short_errors: bool) -> Iterator[InteractiveShell]:
+    sharing.use_workspace(ws)
+    shell = make_shell(short_errors=short_errors)
+    yield shell
+    shell.cleanup()
+
+
 @pytest.fixture
 def ip(ws: Workspace) -> Iterator[InteractiveShell]:
     """Full exceptions (``short_errors = False``), so a failing magic fails the test."""
-    sharing.use_workspace(ws)
-    shell = make_shell(short_errors=False)
-    yield shell
-    shell.cleanup()
+    yield from _shell_on(ws, short_errors=False)
 
 
 @pytest.fixture
 def ip_short(ws: Workspace) -> Iterator[InteractiveShell]:
     """The notebook default: one-line UsageErrors."""
-    sharing.use_workspace(ws)
-    shell = make_shell(short_errors=True)
-    yield shell
-    shell.cleanup()
+    yield from _shell_on(ws, short_errors=True)

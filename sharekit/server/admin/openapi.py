@@ -16,7 +16,8 @@ from starlette.routing import BaseRoute, Route
 
 from sharekit.server import paths
 from sharekit.server.admin.openapi_ops import OPERATIONS
-from sharekit.server.endpoint import Call, RouteGroup
+from sharekit.server.endpoint import Call
+from sharekit.server.routing import RouteGroup
 from sharekit.types import JSONObject
 
 _PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-z]+))?}")

@@ -20,9 +20,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sharekit.server import settings
-from sharekit.server.endpoint import Call, RouteGroup, admin, endpoint, no_params
+from sharekit.server.endpoint import Call, admin, endpoint, no_params
 from sharekit.server.errors import BadRequest, NotFound, SharekitError
 from sharekit.server.paths import SQL_API
+from sharekit.server.routing import RouteGroup
 from sharekit.server.sql import engine, statements
 from sharekit.server.sql.execution import Execution, StatementError, as_statement_error
 from sharekit.server.sql.statements import Statement

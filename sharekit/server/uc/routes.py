@@ -6,8 +6,9 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from sharekit.server.body import dumps
-from sharekit.server.endpoint import RouteGroup, admin, body_name, endpoint, public
+from sharekit.server.endpoint import admin, body_name, endpoint, public
 from sharekit.server.paths import UC_API
+from sharekit.server.routing import RouteGroup
 from sharekit.server.uc import activation, browse, recipients, shares
 
 SHARES = f"{UC_API}/shares"

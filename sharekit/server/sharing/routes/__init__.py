@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 from starlette.routing import BaseRoute, Route
 
-from sharekit.server.endpoint import Call, Endpoint, Result, RouteGroup, endpoint, no_params, public
+from sharekit.server.endpoint import Call, Endpoint, Result, endpoint, no_params, public
 from sharekit.server.paths import ACTIVATION_PAGE, FILES, PROTOCOL, PROTOCOL_TABLE
+from sharekit.server.routing import RouteGroup
 from sharekit.server.sharing.access import Caller, recipient
 from sharekit.server.sharing.routes import activation_page, files, listings, tables
 
