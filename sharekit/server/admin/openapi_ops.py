@@ -126,6 +126,11 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", UC + "/public/data_sharing_activation_info/{activation:path}"): _op("getActivationUrlInfo", PUBLIC),
     ("GET", UC + "/public/data_sharing_activation/{activation:path}"): _op("retrieveRecipientToken", PUBLIC),
     # Unity Catalog: catalog browsing
+    ("GET", UC + "/metastore_summary"): _op("getMetastoreSummary", ADMIN),
+    ("GET", UC + "/current-metastore-assignment"): _op("getCurrentMetastoreAssignment", ADMIN),
+    ("GET", UC + "/metastores/{id}"): _op("getMetastore", ADMIN),
+    ("PATCH", UC + "/metastores/{id}"): _op("updateMetastore", ADMIN, body=_obj({
+        "id": S, "delta_sharing_recipient_token_lifetime_in_seconds": I64})),
     ("GET", UC + "/catalogs"): _op("listCatalogs", ADMIN, params=PAGING),
     ("GET", UC + "/catalogs/{name}"): _op("getCatalog", ADMIN),
     ("GET", UC + "/schemas"): _op("listSchemas", ADMIN, params=[_q("catalog_name", S, True), *PAGING]),

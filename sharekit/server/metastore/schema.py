@@ -41,6 +41,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE registered_tables (full_name TEXT PRIMARY KEY, path TEXT, table_type TEXT NOT NULL,
             comment TEXT, view_definition TEXT, created_at INTEGER NOT NULL)""",
     ),
+    (  # the metastore's settings (metastore_policy.py): the lifetime of new recipient tokens
+        """CREATE TABLE metastore_settings (metastore_id TEXT PRIMARY KEY, token_lifetime_s INTEGER,
+            updated_at INTEGER NOT NULL, updated_by TEXT NOT NULL)""",
+    ),
 )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sharekit.server.errors import BadRequest, Conflict, NotFound
+from sharekit.server.metastore import metastore_policy
 from sharekit.server.metastore import rows as codec
 from sharekit.server.metastore.changes import (
     GrantChange,
@@ -270,8 +271,9 @@ class MetastoreStore(Database):
         raise NotFound("Activation link is invalid, expired or has already been used")
 
     def _new_token(self, conn: sqlite3.Connection, recipient_id: str, user: str, now: int) -> None:
-        conn.execute("INSERT INTO recipient_tokens VALUES (?, ?, NULL, NULL, ?, ?, ?, ?, NULL)",
-                     (str(uuid.uuid4()), recipient_id, now, user, now, user))
+        expiry = metastore_policy.new_token_expiry(conn, now)  # the metastore's token lifetime, as Databricks
+        conn.execute("INSERT INTO recipient_tokens VALUES (?, ?, NULL, ?, ?, ?, ?, ?, NULL)",
+                     (str(uuid.uuid4()), recipient_id, expiry, now, user, now, user))
 
     def _recipient_row(self, conn: sqlite3.Connection, name: str) -> sqlite3.Row:
         row = conn.execute("SELECT * FROM recipients WHERE name = ?", (name,)).fetchone()

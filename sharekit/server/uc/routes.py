@@ -9,7 +9,7 @@ from sharekit.server.body import dumps
 from sharekit.server.endpoint import admin, body_name, endpoint, public
 from sharekit.server.paths import UC_API
 from sharekit.server.routing import RouteGroup
-from sharekit.server.uc import activation, browse, recipients, shares
+from sharekit.server.uc import activation, browse, metastores, recipients, shares
 
 SHARES = f"{UC_API}/shares"
 RECIPIENTS = f"{UC_API}/recipients"
@@ -78,5 +78,21 @@ def _browse_routes() -> list[BaseRoute]:
     ]
 
 
+def _metastore_routes() -> list[BaseRoute]:
+    return [
+        Route(f"{UC_API}/metastore_summary", endpoint("getMetastoreSummary", metastores.summary, guard=admin),
+              methods=["GET"]),
+        Route(f"{UC_API}/current-metastore-assignment", endpoint("getCurrentMetastoreAssignment",
+                                                                 metastores.current_assignment, guard=admin),
+              methods=["GET"]),
+        Route(f"{UC_API}/metastores/{{id}}", endpoint("getMetastore", metastores.get_metastore, guard=admin),
+              methods=["GET"]),
+        Route(f"{UC_API}/metastores/{{id}}", endpoint("updateMetastore", metastores.update_metastore, guard=admin,
+                                                      fields=metastores.UPDATE_FIELDS,
+                                                      audit_params=metastores.audit_update), methods=["PATCH"]),
+    ]
+
+
 def routes() -> list[BaseRoute]:
-    return [RouteGroup(UC_API + "/", [*_share_routes(), *_recipient_routes(), *_browse_routes()])]
+    return [RouteGroup(UC_API + "/", [*_share_routes(), *_recipient_routes(), *_browse_routes(),
+                                      *_metastore_routes()])]
