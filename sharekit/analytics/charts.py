@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sharekit.display import palette
+from sharekit.token_policy import FORCE_EXPIRY_ON
 
 if TYPE_CHECKING:
     from sharekit.analytics.results import AnalysisResult
@@ -89,3 +90,33 @@ def share_threshold(result: AnalysisResult) -> Any:
         tooltip=["day:T", "gb:Q", "requests:Q", "recipients:Q"])
     rule = alt.Chart(alt.Data(values=[{"limit": limit}])).mark_rule(strokeDash=[4, 4]).encode(y="limit:Q")
     return alt.layer(bars, rule).properties(title=result.title, width=520, height=240)
+
+
+def credential_timeline(result: AnalysisResult) -> Any:
+    """Every token's life, created → expiry, one bar per token; never-expiring tokens run to the right edge.
+    Rules mark today, the end of the expiring-soon window and Databricks' forced expiry (8 December 2026)."""
+    import datetime as dt
+
+    import altair as alt
+
+    frame = result.extra["timeline"].copy()
+    today = dt.datetime.fromtimestamp(result.extra["now"] / 1000, dt.timezone.utc).replace(tzinfo=None)
+    soon = today + dt.timedelta(days=int(result.extra.get("expiring_within_days", 14)))
+    forced = dt.datetime(FORCE_EXPIRY_ON.year, FORCE_EXPIRY_ON.month, FORCE_EXPIRY_ON.day)
+    edge = max([forced, soon, *frame["expires_at"].dropna()]) + dt.timedelta(days=30)
+    frame["end"] = frame["expires_at"].where(frame["expires_at"].notna(), edge)
+    frame["label"] = frame["recipient"] + " · " + frame["token"].fillna("").str[:8]
+    frame["expires"] = frame["expires_at"].map(lambda v: "never" if v is None or v != v else str(v)[:16])
+    bars = alt.Chart(frame.tail(MAX_POINTS)).mark_bar(height=12).encode(
+        x=alt.X("created_at:T", title="token life (UTC)"), x2="end:T",
+        y=alt.Y("label:N", title=None, sort=alt.EncodingSortField("created_at")),
+        color=alt.Color("state:N", title="state"),
+        tooltip=["recipient:N", "token:N", "created_at:T", "expires:N", "state:N"])
+    cuts = alt.Data(values=[{"at": today.isoformat(), "what": "today"},
+                            {"at": soon.isoformat(), "what": "expiring-soon window"},
+                            {"at": forced.isoformat(), "what": "forced expiry of pre-8-Dec-2025 tokens"}])
+    rules = alt.Chart(cuts).mark_rule(strokeDash=[4, 4], color=palette.CHART_ALERT).encode(
+        x="at:T", tooltip=["what:N", "at:T"])
+    labels = alt.Chart(cuts).mark_text(align="left", dx=3, dy=-6, fontSize=10).encode(
+        x="at:T", y=alt.value(0), text="what:N")
+    return alt.layer(bars, rules, labels).properties(title="Credential timeline", width=520)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sharekit.analytics import charts, stale
+from sharekit.analytics import access_review, charts, stale
 from sharekit.analytics.base import Analyses, text_filter
 from sharekit.analytics.results import AnalysisResult
 
@@ -75,6 +75,31 @@ class SharingAnalytics(Analyses):
                               note=note)
 
     get_stale_access = stale_access
+
+    def access_review(self, days: int = 30, expiring_within_days: int = 14) -> AnalysisResult:
+        """Every credential and grant against the log: tokens that never expire, outlive the workspace's token
+        lifetime or Databricks' forced expiry, or expire within ``expiring_within_days``; unused links, idle
+        recipients, unused grants, refused attempts in ``days`` days; OIDC candidates. One row per finding with
+        ``severity`` (info, warning, critical) and ``action``; ``.extra['timeline']`` holds every token's life."""
+        if self.ws is None:
+            raise ValueError("access_review needs the workspace (recipients, grants, token policy): "
+                             "construct with a Workspace")
+        if isinstance(expiring_within_days, bool) or not isinstance(expiring_within_days, int) \
+                or expiring_within_days < 0:
+            raise ValueError(f"expiring_within_days must be a whole number >= 0, got {expiring_within_days!r}")
+        win = self.window(days, None, None)
+        activity, query = self.run("review_activity", **win.params())
+        client = self.ws.client
+        policy = access_review.ReviewPolicy(int(self.clock() * 1000), win.days, expiring_within_days,
+                                            access_review.workspace_token_lifetime(client))
+        findings, timeline = access_review.review(client, activity, policy)
+        note = None if len(findings) else f"nothing to review: no finding in {win}"
+        return AnalysisResult(f"Access review (last {win.days} days)", findings, query, engine=self.source.name,
+                              chart=charts.credential_timeline, note=note,
+                              extra={"timeline": timeline, "now": policy.now_ms, "policy": policy,
+                                     "expiring_within_days": expiring_within_days})
+
+    get_access_review = access_review
 
     def detect_anomalies(self, days: int | None = 30, start: Any = None, end: Any = None,
                          recipient: str | None = None, k: float = 3.5, robust_k: float = 5.0,

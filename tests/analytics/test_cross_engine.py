@@ -26,6 +26,7 @@ ANALYSES: dict[str, Callable[[SharingAnalytics, UsageMonitor, dict[str, Any]], p
     "failed_requests": lambda a, u, w: a.failed_requests(**w).df,
     "anomalies": lambda a, u, w: a.detect_anomalies(metric="both", **w).extra["series"],
     "last_access": lambda a, u, w: a.run("last_access", start_date=w["start"], end_date=w["end"])[0],
+    "review_activity": lambda a, u, w: a.run("review_activity", start_date=w["start"], end_date=w["end"])[0],
 }
 
 
