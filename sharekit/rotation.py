@@ -110,7 +110,7 @@ class RotationPlan:
         """Rotate each planned recipient and hand its new link to ``notify``; a recipient that fails is reported
         and the others go on (a rotation is one call: it happened or it did not)."""
         if not callable(notify):
-            raise ValueError("apply needs a notifier (a callable): new activation links are never printed")
+            raise TypeError("apply needs a notifier (a callable): new activation links are never printed")
         outcomes = [_rotate_one(self.client, step, self.grace_s, notify) for step in self.rotations]
         return RotationResult(outcomes)
 
@@ -256,7 +256,8 @@ def _rotate_one(client: Any, step: RotationStep, grace_s: int, notify: Notifier)
     notice = RotationNotice(step.recipient, newest.activation_url, newest.expiration_time, step.old_after)
     try:
         notify(notice)
-    except Exception as err:  # any notifier failure: the rotation stands; the link stays readable once
+    except (RuntimeError, OSError, ValueError) as err:  # NotifyError and kin: the rotation stands, the link stays
+        # readable (once) through %recipient activation
         return RotationOutcome(step.recipient, True, False, f"rotated; the notifier failed ({type(err).__name__}): "
                                                             "%recipient activation shows the link")
     return RotationOutcome(step.recipient, True, True, "rotated; new link handed to the notifier")

@@ -106,7 +106,7 @@ def credential_timeline(result: AnalysisResult) -> Any:
     edge = max([forced, soon, *frame["expires_at"].dropna()]) + dt.timedelta(days=30)
     frame["end"] = frame["expires_at"].where(frame["expires_at"].notna(), edge)
     frame["label"] = frame["recipient"] + " · " + frame["token"].fillna("").str[:8]
-    frame["expires"] = frame["expires_at"].map(lambda v: "never" if v is None or v != v else str(v)[:16])
+    frame["expires"] = frame["expires_at"].astype(str).str[:16].where(frame["expires_at"].notna(), "never")
     bars = alt.Chart(frame.tail(MAX_POINTS)).mark_bar(height=12).encode(
         x=alt.X("created_at:T", title="token life (UTC)"), x2="end:T",
         y=alt.Y("label:N", title=None, sort=alt.EncodingSortField("created_at")),

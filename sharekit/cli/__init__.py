@@ -23,6 +23,8 @@ COMMANDS = {
     "plan": ("configuration", "plan"),
     "apply": ("configuration", "apply"),
     "export": ("configuration", "export"),
+    "review": ("credentials", "review"),
+    "rotate": ("credentials", "rotate"),
 }
 
 

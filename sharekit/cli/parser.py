@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from sharekit.cli.credential_args import add_credential_commands
 from sharekit.server.home import default_home
 
 
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     register.add_argument("--home", default=str(default_home()), help="server home (default $SHAREKIT_HOME or ~/.sharekit)")
 
     _configuration_commands(sub)
+    add_credential_commands(sub, _add_connection)
     return parser
 
 
