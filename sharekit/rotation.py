@@ -98,8 +98,9 @@ class RotationPlan:
     def df(self) -> Any:
         import pandas as pd
 
-        return pd.DataFrame([[s.recipient, s.action, s.why, _when(s.old_expires), _when(s.old_after),
-                              _when(s.new_expires)] for s in self.steps], columns=COLUMNS)
+        rows = [[s.recipient, s.action, s.why, _when(s.old_expires)] +
+                ([_when(s.old_after), _when(s.new_expires)] if s.action == "rotate" else ["", ""]) for s in self.steps]
+        return pd.DataFrame(rows, columns=COLUMNS)
 
     def summary(self) -> str:
         return (f"rotation plan: {len(self.rotations)} to rotate, {len(self.blocked)} blocked, "

@@ -22,7 +22,7 @@ from sharekit.connect import Workspace
 from sharekit.rotation import Notifier, RotationNotice, plan_rotation
 
 EXIT_WARNING, EXIT_CRITICAL = 2, 3
-TABLE_COLUMNS = ["severity", "finding", "recipient", "share", "days_left", "detail", "action"]
+TABLE_KEYS = ["severity", "finding", "recipient", "share"]  # then the detail, and the action under it
 
 
 def exit_code(severities: list[str], fail_on: str | None) -> int:
@@ -68,8 +68,12 @@ def format_table(result: Any) -> str:
     head = f"{result.title}: {counts} ({policy})"
     if frame.empty:
         return head + "\n" + (result.note or "")
-    shown = frame[TABLE_COLUMNS].fillna("")
-    return head + "\n" + shown.to_string(index=False, max_colwidth=70)
+    width = {key: max(len(key), *(len(str(v)) for v in frame[key].fillna(""))) for key in TABLE_KEYS}
+    lines = [head, "  ".join(key.ljust(width[key]) for key in TABLE_KEYS) + "  detail / action"]
+    for row in frame.fillna("").itertuples():
+        cells = "  ".join(str(getattr(row, key)).ljust(width[key]) for key in TABLE_KEYS)
+        lines += [f"{cells}  {row.detail}", " " * len(cells) + f"  -> {row.action}"]
+    return "\n".join(lines)
 
 
 class _LinksFile:

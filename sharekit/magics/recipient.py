@@ -10,6 +10,7 @@ from sharekit import errors, recipients
 from sharekit.config.comparable import activation_url
 from sharekit.config.expiry import parse_expires
 from sharekit.display import ResultTable, message, recipient_card, recipient_table
+from sharekit.magics import credentials
 from sharekit.magics.parsing import HelpShown, MagicParser, first_line, key_value, split
 from sharekit.preview import PreviewUnavailable, preview_as
 
@@ -54,6 +55,8 @@ def parser() -> MagicParser:
 
 
 def run(magics: ShareMagics, line: str) -> Any:
+    if credentials.handles(line):  # review and rotation campaigns: magics/credentials.py
+        return credentials.run(magics, line)
     try:
         args = parser().parse_args(split(line))
     except HelpShown:
