@@ -37,6 +37,8 @@ def duration_s(value: str | int | None, what: str) -> int | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
     if isinstance(value, str) and DURATION.match(value):
         return int(parse_expires(value, now=0) or 0) // 1000  # the one parser of 7d/12h, counted from 0
     raise ValueError(f"{what} must be a duration like 7d, 12h or 30m (or seconds), got {value!r}")

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sharekit.magics.extension import ShareMagics
 
 CAMPAIGN_OPTIONS = ("--expiring-within", "--never-expires", "--grace", "--notify", "--yes", "-o")
+VALUE_OPTIONS = ("--expiring-within", "--grace", "--notify", "-o", "--expire-existing-in")
 
 
 def handles(line: str) -> bool:
@@ -29,9 +30,16 @@ def handles(line: str) -> bool:
         return False
     if words[0] == "review":
         return True
-    options = [w for w in words[1:] if w.startswith("-")]
-    names = [w for w in words[1:] if not w.startswith("-")]
-    return any(w.split("=")[0] in CAMPAIGN_OPTIONS for w in options) or len(names) != 1
+    names, options, after_option = [], [], False
+    for word in words[1:]:
+        if word.startswith("-"):
+            options.append(word.split("=")[0])
+            after_option = "=" not in word and word in VALUE_OPTIONS
+        elif after_option:
+            after_option = False  # the option's value
+        else:
+            names.append(word)
+    return any(w in CAMPAIGN_OPTIONS for w in options) or len(names) != 1
 
 
 def parser() -> MagicParser:

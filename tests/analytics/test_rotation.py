@@ -161,4 +161,4 @@ def test_bad_campaigns_are_refused_before_anything_runs(ws: Workspace, bad: dict
         plan_rotation(ws, ["nobody"])
     with pytest.raises(TypeError, match="notifier"):
         plan_rotation(ws, never_expires=True).apply(None)  # type: ignore[arg-type]
-    assert duration_s("7d", "grace") == 7 * 86_400 and duration_s(0, "grace") == 0
+    assert duration_s("7d", "grace") == 7 * 86_400 and duration_s(0, "grace") == 0 == duration_s("0", "grace")
