@@ -99,12 +99,16 @@ def credential_timeline(result: AnalysisResult) -> Any:
 
     import altair as alt
 
+    import pandas as pd
+
     frame = result.extra["timeline"].copy()
+    frame["created_at"] = pd.to_datetime(frame["created_at"])
+    frame["expires_at"] = pd.to_datetime(frame["expires_at"])
     today = dt.datetime.fromtimestamp(result.extra["now"] / 1000, dt.timezone.utc).replace(tzinfo=None)
     soon = today + dt.timedelta(days=int(result.extra.get("expiring_within_days", 14)))
     forced = dt.datetime(FORCE_EXPIRY_ON.year, FORCE_EXPIRY_ON.month, FORCE_EXPIRY_ON.day)
-    edge = max([forced, soon, *frame["expires_at"].dropna()]) + dt.timedelta(days=30)
-    frame["end"] = frame["expires_at"].where(frame["expires_at"].notna(), edge)
+    edge = pd.Timestamp(max([forced, soon, *frame["expires_at"].dropna()])) + pd.Timedelta(days=30)
+    frame["end"] = frame["expires_at"].fillna(edge)
     frame["label"] = frame["recipient"] + " · " + frame["token"].fillna("").str[:8]
     frame["expires"] = frame["expires_at"].astype(str).str[:16].where(frame["expires_at"].notna(), "never")
     bars = alt.Chart(frame.tail(MAX_POINTS)).mark_bar(height=12).encode(

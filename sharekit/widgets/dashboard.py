@@ -1,5 +1,5 @@
 """UsageDashboard: date range, share and recipient filters, refresh; the usage chart and table, the most
-accessed tables, and anomalies highlighted. Charts are SVG images (rendered by vl-convert in the kernel), so
+accessed tables, anomalies highlighted, and the credentials (the access review and the credential timeline). Charts are SVG images (rendered by vl-convert in the kernel), so
 they show offline in JupyterLab 4, Notebook 7, VS Code and Voila."""
 
 from __future__ import annotations
@@ -55,14 +55,16 @@ class UsageDashboard(Form):
         self.usage = w.HTML()
         self.top_tables = w.HTML()
         self.anomaly_chart = w.HTML()
+        self.credentials = w.HTML()
         for widget, css in ((self.usage, "sharekit-usage"), (self.top_tables, "sharekit-top-tables"),
-                            (self.anomalies, "sharekit-anomalies-box"), (self.anomaly_chart, "sharekit-anomaly-chart")):
+                            (self.anomalies, "sharekit-anomalies-box"), (self.anomaly_chart, "sharekit-anomaly-chart"),
+                            (self.credentials, "sharekit-credentials")):
             widget.add_class(css)
         for widget in (self.start, self.end, self.share, self.recipient):
             widget.observe(lambda _: self.sync(), names="value")
         self.refresh_button.on_click(lambda _: self.refresh())
-        tabs = w.Tab(children=[self.usage, self.top_tables, self.anomaly_chart])
-        for index, title in enumerate(("Traffic", "Top tables", "Anomalies")):
+        tabs = w.Tab(children=[self.usage, self.top_tables, self.anomaly_chart, self.credentials])
+        for index, title in enumerate(("Traffic", "Top tables", "Anomalies", "Credentials")):
             tabs.set_title(index, title)
         self.widget.children = [
             self._header(), w.HBox([self.start, self.end]), w.HBox([self.share, self.recipient]),
@@ -102,6 +104,7 @@ class UsageDashboard(Form):
             self.top_tables.value = result_html(view.top_tables)
             self.anomalies.value = anomalies_html(view)
             self.anomaly_chart.value = result_html(view.anomalies)
+            self.credentials.value = result_html(view.credentials)
             self.messages.show(f"{chosen.start} – {chosen.end}: {len(view.flagged)} anomal"
                                f"{'y' if len(view.flagged) == 1 else 'ies'}", "info")
 

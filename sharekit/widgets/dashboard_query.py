@@ -1,7 +1,7 @@
 """UsageDashboard's query: the filter (dates, share, recipient) and the analyses it runs.
 
 The analyses are ``sharekit.analytics``' (``UsageMonitor.usage``, ``SharingAnalytics.most_accessed_tables`` and
-``.detect_anomalies``): the
+``.detect_anomalies``, and ``.access_review`` for the Credentials tab): the
 dashboard only chooses their arguments and lays out their results (each has ``.df``, ``.chart()`` and an
 ``_repr_html_`` with the chart as an SVG image, so it renders offline).
 """
@@ -55,6 +55,7 @@ class DashboardView:
     top_tables: Any
     anomalies: Any
     flagged: list[tuple[str, str, str]] = field(default_factory=list)  # (recipient, day, what)
+    credentials: Any = None  # the access review (findings and the credential timeline)
 
 
 def flagged_rows(anomalies: Any) -> list[tuple[str, str, str]]:
@@ -86,6 +87,7 @@ def run_analyses(workspace: Workspace, chosen: DashboardFilter) -> DashboardView
         top = analytics.most_accessed_tables(start=chosen.start, end=chosen.end, share=share, recipient=recipient)
         anomalies = analytics.detect_anomalies(start=chosen.start, end=chosen.end, recipient=recipient,
                                                metric="both")
+        credentials = analytics.access_review(days=chosen.days)
     finally:
         source.close()
-    return DashboardView(usage, top, anomalies, flagged_rows(anomalies))
+    return DashboardView(usage, top, anomalies, flagged_rows(anomalies), credentials)

@@ -67,3 +67,17 @@ def test_filters_and_a_bad_range(seeded: tuple[Workspace, HistoryTruth]) -> None
     assert board.refresh_button.disabled and "start date is after the end date" in board.reason.value
     board.start.value = END - dt.timedelta(days=3)
     assert not board.refresh_button.disabled
+
+
+def test_the_credentials_tab_shows_the_review_and_the_timeline(ws: Workspace) -> None:
+    from databricks.sdk.service import sharing as S
+
+    ws.client.recipients.create("acme", authentication_type=S.AuthenticationType.TOKEN)
+    board = UsageDashboard(ws, days=7)
+    board.wait(120)
+    assert board.message_level == "info", board.message
+    titles = [board.widget.children[-1].get_title(i) for i in range(4)]
+    assert titles[-1] == "Credentials"
+    panel = board.credentials.value
+    assert "token_never_expires" in panel and "acme" in panel
+    assert b"Credential timeline" in chart_svg(panel) and "retrieve_config.html" not in panel
