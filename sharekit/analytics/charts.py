@@ -98,7 +98,6 @@ def credential_timeline(result: AnalysisResult) -> Any:
     import datetime as dt
 
     import altair as alt
-
     import pandas as pd
 
     frame = result.extra["timeline"].copy()
