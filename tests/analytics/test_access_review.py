@@ -150,3 +150,13 @@ def test_the_forced_expiry_rule_cuts_old_long_lived_tokens() -> None:
         assert finding["days_left"] == 7.0
     assert _token_finding("r", early, policy)["finding"] == "token_expiring"  # type: ignore[index]
     assert _token_finding("r", newer, policy)["finding"] == "token_never_expires"  # type: ignore[index]
+
+
+def test_the_warehouse_path_finds_the_same(reviewed: Any) -> None:
+    """As on Databricks: recipients and the token policy through the SDK, the log through the statement API."""
+    from sharekit.analytics import WarehouseSource
+    from sharekit.server.settings import WAREHOUSE_ID
+
+    ws, local = reviewed
+    remote = SharingAnalytics(ws, source=WarehouseSource(ws.client, WAREHOUSE_ID)).access_review(days=30)
+    assert remote.engine == "warehouse" and _found(remote) == _found(local)
