@@ -59,8 +59,9 @@ class SharingAnalytics(Analyses):
     get_failed_requests = failed_requests
 
     def stale_access(self, days: int = 30, expiring_within_days: int = 14) -> AnalysisResult:
-        """For access reviews: grants not used in ``days`` days, tokens that expire within
-        ``expiring_within_days``, and recipients that never activated. Needs a connected workspace."""
+        """Grants not used in ``days`` days, tokens that expire within ``expiring_within_days``, and recipients
+        that never activated. Needs a connected workspace. ``access_review`` is the full review (tokens that never
+        expire or outlive the token policy, refusals, severities and actions)."""
         if self.ws is None:
             raise ValueError("stale_access needs the workspace (recipients and grants): construct with a Workspace")
         if isinstance(expiring_within_days, bool) or not isinstance(expiring_within_days, int) or expiring_within_days < 0:

@@ -44,10 +44,12 @@ def _read(profile: Path) -> bool:
 
 
 def build_situations(ws: Workspace, tmp: Path) -> None:
-    """Seven recipients, one situation each (the names say which)."""
+    """Nine recipients, one situation each (the names say which)."""
     ws.client.shares.create("orders_share")
     ws.client.shares.update("orders_share", updates=[S.SharedDataObjectUpdate(
         action=S.SharedDataObjectUpdateAction.ADD, data_object=S.SharedDataObject(name="main.sales.orders"))])
+    lapses = time.time() + 2
+    _recipient(ws, "lapsed", grant=False, expiration_time=int(lapses * 1000))  # its only token expires in 2 s
     _recipient(ws, "forever")  # before any lifetime is set: its token never expires
     _lifetime(ws, 365 * DAY_S)
     _recipient(ws, "beyond")  # a year's token, then the workspace's lifetime drops to 30 days
@@ -64,6 +66,7 @@ def build_situations(ws: Workspace, tmp: Path) -> None:
     assert not _read(activate(ws, "outsider", tmp / "outsider.share"))
     assert not _read(activate(ws, "fenced", tmp / "fenced.share"))
     ws.client.recipients.rotate_token("twice", existing_token_expire_in_seconds=DAY_S)
+    time.sleep(max(0.0, lapses - time.time() + 0.1))
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +94,9 @@ EXPECTED = {
     ("two_live_tokens", "twice", "info"),
     ("link_unused", "twice", "info"),  # the rotation's new link
     ("token_expiring", "twice", "warning"),  # the old token, now with a day's grace
+    ("no_live_token", "lapsed", "warning"),
 }
-TOKEN_RECIPIENTS = {"forever", "beyond", "soon", "unsent", "idle", "outsider", "fenced", "twice"}
+TOKEN_RECIPIENTS = {"lapsed", "forever", "beyond", "soon", "unsent", "idle", "outsider", "fenced", "twice"}
 
 
 def test_each_situation_gives_its_finding_and_nothing_else(reviewed: Any) -> None:
@@ -114,7 +118,7 @@ def test_the_refusals_carry_their_reasons(reviewed: Any) -> None:
 def test_the_timeline_holds_every_token_and_the_chart_marks_the_cutoffs(reviewed: Any) -> None:
     _, result = reviewed
     timeline = result.extra["timeline"]
-    assert sorted(timeline["recipient"]) == sorted([*TOKEN_RECIPIENTS, "twice"])  # twice has two tokens
+    assert sorted(timeline["recipient"]) == sorted([*TOKEN_RECIPIENTS - {"lapsed"}, "twice"])  # twice has two
     assert timeline.loc[timeline["recipient"] == "forever", "never_expires"].all()
     spec = result.chart().to_dict()
     cut_offs = {v["what"] for layer in spec["layer"] if "data" in layer and "values" in layer["data"]
