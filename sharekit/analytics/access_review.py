@@ -74,8 +74,8 @@ def review(client: Any, activity: pd.DataFrame, policy: ReviewPolicy) -> tuple[p
             rows += _token_findings(name, tokens, policy)
             timeline += [_life(name, t, policy) for t in tokens]
         grants = sorted(read_recipient_grants(client, name))
-        rows += _use_findings(name, kind, recipient.activated and name not in tried, grants, reads.get(name, {}),
-                              policy)
+        waiting = (kind == "TOKEN" and not recipient.activated) or name in tried
+        rows += _use_findings(name, waiting, grants, reads.get(name, {}), policy)
         if kind == "TOKEN":
             rows.append(_row("info", "oidc_candidate", name, None, None, "authenticates with a bearer token",
                              f"consider OIDC federation (no secret to rotate): {OIDC_ASK}"))
@@ -146,11 +146,11 @@ def _token_finding(name: str, token: Any, policy: ReviewPolicy) -> dict[str, Any
     return None
 
 
-def _use_findings(name: str, kind: str, in_use: bool | None, grants: list[str], reads: dict[str, Any],
+def _use_findings(name: str, waiting: bool, grants: list[str], reads: dict[str, Any],
                   policy: ReviewPolicy) -> list[dict[str, Any]]:
-    """Idle recipients and unused grants; none while a TOKEN recipient's link is unused or its reads are refused
-    (those are findings of their own)."""
-    if not grants or (kind == "TOKEN" and not in_use):
+    """Idle recipients and unused grants; none while the recipient is ``waiting`` (a TOKEN recipient's link is
+    unused, or its reads were refused: those are findings of their own)."""
+    if not grants or waiting:
         return []
     if not reads:
         return [_row("warning", "idle_recipient", name, None, None,

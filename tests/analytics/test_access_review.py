@@ -164,3 +164,20 @@ def test_the_warehouse_path_finds_the_same(reviewed: Any) -> None:
     ws, local = reviewed
     remote = SharingAnalytics(ws, source=WarehouseSource(ws.client, WAREHOUSE_ID)).access_review(days=30)
     assert remote.engine == "warehouse" and _found(remote) == _found(local)
+
+
+def test_a_recipient_without_tokens_gets_no_token_finding(ws: Workspace) -> None:
+    """An OIDC federation recipient has no token: no token finding, no OIDC suggestion; an unused grant is still
+    reported. (Runs once the server accepts OIDC_FEDERATION recipients; skipped before.)"""
+    from databricks.sdk.errors import InvalidParameterValue
+
+    try:
+        ws.client.recipients.create("federated", authentication_type=S.AuthenticationType.OIDC_FEDERATION)
+    except InvalidParameterValue as err:
+        pytest.skip(f"this server has no OIDC federation recipients: {err}")
+    ws.client.shares.create("orders_share")
+    ws.client.shares.update_permissions("orders_share", changes=[S.PermissionsChange(principal="federated",
+                                                                                     add=["SELECT"])])
+    result = SharingAnalytics(ws).access_review(days=30)
+    assert _found(result) == {("idle_recipient", "federated", "warning")}
+    assert result.extra["timeline"].empty
