@@ -11,6 +11,7 @@ A recipient without tokens by design (OIDC federation, Databricks-to-Databricks)
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from sharekit.token_policy import FORCE_EXPIRY_ON, allowed_expiry, forced_expiry
 if TYPE_CHECKING:
     import pandas as pd
 
+log = logging.getLogger("sharekit.analytics")
 SEVERITIES = ("info", "warning", "critical")
 COLUMNS = ["severity", "finding", "recipient", "share", "token", "detail", "action", "days_left", "expires_at"]
 TIMELINE_COLUMNS = ["recipient", "token", "created_at", "expires_at", "never_expires", "state"]
@@ -48,7 +50,12 @@ class ReviewPolicy:
 def workspace_token_lifetime(client: Any) -> int | None:
     """The metastore's ``delta_sharing_recipient_token_lifetime_in_seconds`` (None when unset), read through the
     SDK on Databricks and on the embedded server alike."""
-    value = client.metastores.summary().delta_sharing_recipient_token_lifetime_in_seconds
+    try:
+        value = client.metastores.summary().delta_sharing_recipient_token_lifetime_in_seconds
+    except OSError as err:  # databricks.sdk errors are OSErrors: a user who may not read the metastore
+        log.warning("could not read the workspace's token lifetime (%s): checking against one year only",
+                    str(err).splitlines()[0] if str(err) else type(err).__name__)
+        return None
     return int(value) if value else None
 
 
