@@ -33,7 +33,8 @@ OIDC_ASK = ("ask the recipient for their identity provider's issuer URL, the aud
 REFUSAL_ACTIONS = {
     "IP_ACCESS_LIST": "check the recipient's IP access list against where it reads from",
     "PERMISSION": "grant the share, or tell the recipient it is not theirs",
-    "TOKEN": "the credential is expired or revoked: send the current activation link",
+    "UNAUTHENTICATED": "an expired or rotated-away token is still in use: make sure the reader has the new "
+                       "credential",
 }
 
 

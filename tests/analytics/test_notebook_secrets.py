@@ -32,11 +32,31 @@ home = HOME
 ws.client.shares.create("orders_by_region")
 ws.client.shares.update("orders_by_region", updates=[S.SharedDataObjectUpdate(
     action=S.SharedDataObjectUpdateAction.ADD, data_object=S.SharedDataObject(name="main.sales.orders"))])
-for name, expires in (("globex", None), ("trial_partner", parse_expires("10d"))):
-    sharekit.recipients.create_recipient(ws, name, expires=expires)
-    sharekit.recipients.grant(ws, name, "orders_by_region")
+sharekit.recipients.create_recipient(ws, "globex", properties={"region": "US"})
+sharekit.recipients.grant(ws, "globex", "orders_by_region")
+
+
+def read_as(profile_file):
+    try:
+        return len(delta_sharing.load_as_pandas(f"{profile_file}#orders_by_region.sales.orders", limit=5))
+    except OSError as err:
+        return f"refused: {err.response.status_code}"
+
+
 profile = sharekit.sharing.activate(ws, "globex", Path(home) / "globex.share")
-len(delta_sharing.load_as_pandas(f"{profile}#orders_by_region.sales.orders", limit=5))''',
+read_as(profile)''',
+    # tutorial 03's story in short: an IP allow list that locks globex out, a rotation, a revoke, a trial partner
+    '''sharekit.recipients.update_recipient(ws, "globex", ip_access_list=["10.0.0.0/8"])
+locked_out = read_as(profile)
+sharekit.recipients.update_recipient(ws, "globex", ip_access_list=[])
+sharekit.recipients.rotate_token(ws, "globex", expire_existing_in=0)
+new_profile = sharekit.sharing.activate(ws, "globex", Path(home) / "globex-new.share")
+old_token = read_as(profile)
+sharekit.recipients.revoke(ws, "globex", "orders_by_region")
+revoked = read_as(new_profile)
+sharekit.recipients.create_recipient(ws, "trial_partner", properties={"region": "APAC"}, expires=parse_expires("10d"))
+sharekit.recipients.grant(ws, "trial_partner", "orders_by_region")
+locked_out, old_token, revoked''',
 ]
 
 # The proposed closing cells of tutorial 03 (section "8. Every credential at a glance, and a rotation campaign").
@@ -88,8 +108,8 @@ def test_no_link_or_token_reaches_the_stored_output(tmp_path: Path) -> None:
 
     notices = [json.loads(line) for line in (home / "new-links.jsonl").read_text().splitlines()]
     assert [n["recipient"] for n in notices] == ["globex"]  # the campaign rotated globex, once
-    bearer = json.loads((home / "globex.share").read_text())["bearerToken"]
-    secrets = [n["activation_url"] for n in notices] + [bearer]
+    bearers = [json.loads((home / f).read_text())["bearerToken"] for f in ("globex.share", "globex-new.share")]
+    secrets = [n["activation_url"] for n in notices] + bearers
     secrets += [n["activation_url"].split("?", 1)[1] for n in notices]  # the link's token alone
     stored = "\n".join(_texts(ran))
     for secret in secrets:
@@ -99,7 +119,11 @@ def test_no_link_or_token_reaches_the_stored_output(tmp_path: Path) -> None:
     outputs = {i: "\n".join(_texts(nbformat.from_dict({"cells": [cell]})))
                for i, cell in enumerate(ran.cells)}
     first = len(PRELUDE)
-    assert "token_never_expires" in outputs[first] and "Credential timeline" in outputs[first] + stored
+    assert "refused: 403" in outputs[first - 1] and "refused: 401" in outputs[first - 1]
+    review = outputs[first]
+    for finding in ("token_never_expires", "refused_attempts", "token_expiring", "link_unused", "oidc_candidate"):
+        assert finding in review
+    assert "IP_ACCESS_LIST" in review and "Credential timeline" in review + stored
     assert "1 to rotate, 1 blocked" in outputs[first + 2]  # trial_partner: its own expiry ends any new token
     assert "rotated 1 of 1" in outputs[first + 4]
     assert "0 to rotate" in outputs[first + 6]  # the campaign again: converged
