@@ -28,8 +28,7 @@ COLUMNS = ["severity", "finding", "recipient", "share", "token", "detail", "acti
 TIMELINE_COLUMNS = ["recipient", "token", "created_at", "expires_at", "never_expires", "state"]
 DAY_MS = 86_400_000
 FRESH_LINK_DAYS = 7  # a link younger than this is still on its way to the recipient: info, not a warning
-OIDC_ASK = ("ask the recipient for their identity provider's issuer URL, the audience their tokens carry, and "
-            "the subject (claim and value) of the client that will read")
+OIDC_ASK = "ask the recipient for its identity provider's issuer URL, the token audience and the subject claim"
 REFUSAL_ACTIONS = {
     "IP_ACCESS_LIST": "check the recipient's IP access list against where it reads from",
     "PERMISSION": "grant the share, or tell the recipient it is not theirs",
@@ -86,7 +85,7 @@ def review(client: Any, activity: pd.DataFrame, policy: ReviewPolicy) -> tuple[p
         rows += _use_findings(name, waiting, grants, reads.get(name, {}), policy)
         if kind == "TOKEN":
             rows.append(_row("info", "oidc_candidate", name, None, None, "authenticates with a bearer token",
-                             f"consider OIDC federation (no secret to rotate): {OIDC_ASK}"))
+                             f"consider OIDC federation (no secret to share or rotate): {OIDC_ASK}"))
     rows += _refusals(refused, policy)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["rank"] = [-severity_rank(s) for s in frame["severity"]]
@@ -111,7 +110,7 @@ def _token_findings(name: str, tokens: list[Any], policy: ReviewPolicy) -> list[
     live = [t for t in tokens if t.expiration_time is None or t.expiration_time > now]
     if not live:
         return [_row("warning", "no_live_token", name, None, None, "its only token has expired: it cannot read",
-                     f"rotate to issue a new activation link (sharekit rotate --recipient {name} --yes), "
+                     f"rotate to issue a new activation link (sharekit rotate {name} --links-file PATH --yes), "
                      "or delete the recipient")]
     rows = [finding for t in live if (finding := _token_finding(name, t, policy)) is not None]
     for token in live:
@@ -187,7 +186,7 @@ def _life(name: str, token: Any, policy: ReviewPolicy) -> dict[str, Any]:
     expiry = token.expiration_time
     forced = forced_expiry(token.created_at, expiry)
     end = forced or expiry
-    state = "link unused" if token.activation_url else "active"
+    state = "link unused" if token.activation_url else "active" if end is not None else "never expires"
     if end is not None and end <= policy.now_ms:
         state = "expired"
     return {"recipient": name, "token": token.id, "created_at": _ts(token.created_at), "expires_at": _ts(end),

@@ -113,13 +113,16 @@ def credential_timeline(result: AnalysisResult) -> Any:
     bars = alt.Chart(frame.tail(MAX_POINTS)).mark_bar(height=12).encode(
         x=alt.X("created_at:T", title="token life (UTC)"), x2="end:T",
         y=alt.Y("label:N", title=None, sort=alt.EncodingSortField("created_at")),
-        color=alt.Color("state:N", title="state"),
+        color=alt.Color("state:N", title="state", scale=alt.Scale(
+            domain=["active", "link unused", "never expires", "expired"],
+            range=["#54a24b", "#eeca3b", palette.CHART_ALERT, "#9d9d9d"])),
         tooltip=["recipient:N", "token:N", "created_at:T", "expires:N", "state:N"])
-    cuts = alt.Data(values=[{"at": today.isoformat(), "what": "today"},
-                            {"at": soon.isoformat(), "what": "expiring-soon window"},
-                            {"at": forced.isoformat(), "what": "forced expiry of pre-8-Dec-2025 tokens"}])
-    rules = alt.Chart(cuts).mark_rule(strokeDash=[4, 4], color=palette.CHART_ALERT).encode(
-        x="at:T", tooltip=["what:N", "at:T"])
-    labels = alt.Chart(cuts).mark_text(align="left", dx=3, dy=-6, fontSize=10).encode(
-        x="at:T", y=alt.value(0), text="what:N")
-    return alt.layer(bars, rules, labels).properties(title="Credential timeline", width=520)
+    cuts = alt.Data(values=[{"at": today.isoformat(), "cut-off": "today"},
+                            {"at": soon.isoformat(), "cut-off": "end of the expiring-soon window"},
+                            {"at": forced.isoformat(), "cut-off": "forced expiry of pre-8-Dec-2025 tokens"}])
+    rules = alt.Chart(cuts).mark_rule(strokeDash=[4, 3], strokeWidth=2).encode(
+        x="at:T", tooltip=["cut-off:N", "at:T"],
+        color=alt.Color("cut-off:N", title="cut-offs", sort=None, legend=alt.Legend(labelLimit=300),
+                        scale=alt.Scale(range=["#333333", palette.CHART_NORMAL, palette.CHART_ALERT])))
+    return alt.layer(bars, rules).resolve_scale(color="independent").properties(title="Credential timeline",
+                                                                                 width=520)

@@ -121,9 +121,10 @@ def test_the_timeline_holds_every_token_and_the_chart_marks_the_cutoffs(reviewed
     assert sorted(timeline["recipient"]) == sorted([*TOKEN_RECIPIENTS - {"lapsed"}, "twice"])  # twice has two
     assert timeline.loc[timeline["recipient"] == "forever", "never_expires"].all()
     spec = result.chart().to_dict()
-    cut_offs = {v["what"] for layer in spec["layer"] if "data" in layer and "values" in layer["data"]
+    cut_offs = {v["cut-off"] for layer in spec["layer"] if "data" in layer and "values" in layer["data"]
                 for v in layer["data"]["values"]}
-    assert {"today", "expiring-soon window"} <= cut_offs
+    assert {"today", "end of the expiring-soon window"} <= cut_offs
+    assert set(timeline["state"]) == {"never expires", "active", "link unused"}
     assert "<img" in result._repr_html_()
 
 
