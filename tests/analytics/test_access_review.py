@@ -44,7 +44,7 @@ def _read(profile: Path) -> bool:
 
 
 def build_situations(ws: Workspace, tmp: Path) -> None:
-    """Nine recipients, one situation each (the names say which)."""
+    """Nine recipients, one situation each (the names say which; soon also has a grant it never uses)."""
     ws.client.shares.create("orders_share")
     ws.client.shares.update("orders_share", updates=[S.SharedDataObjectUpdate(
         action=S.SharedDataObjectUpdateAction.ADD, data_object=S.SharedDataObject(name="main.sales.orders"))])
@@ -55,6 +55,12 @@ def build_situations(ws: Workspace, tmp: Path) -> None:
     _recipient(ws, "beyond")  # a year's token, then the workspace's lifetime drops to 30 days
     _lifetime(ws, 30 * DAY_S)
     _recipient(ws, "soon", expiration_time=int((time.time() + 3 * DAY_S) * 1000))
+    ws.client.shares.create("metrics_share")
+    ws.client.shares.update("metrics_share", updates=[S.SharedDataObjectUpdate(
+        action=S.SharedDataObjectUpdateAction.ADD,
+        data_object=S.SharedDataObject(name="main.analytics.customer_metrics"))])
+    ws.client.shares.update_permissions("metrics_share", changes=[S.PermissionsChange(principal="soon",
+                                                                                      add=["SELECT"])])
     _recipient(ws, "unsent")
     _recipient(ws, "idle")
     _recipient(ws, "outsider", grant=False)
@@ -95,6 +101,7 @@ EXPECTED = {
     ("link_unused", "twice", "info"),  # the rotation's new link
     ("token_expiring", "twice", "warning"),  # the old token, now with a day's grace
     ("no_live_token", "lapsed", "warning"),
+    ("unused_grant", "soon", "info"),  # granted metrics_share, read only orders_share
 }
 TOKEN_RECIPIENTS = {"lapsed", "forever", "beyond", "soon", "unsent", "idle", "outsider", "fenced", "twice"}
 
