@@ -98,6 +98,9 @@ def test_the_plan_chooses_limits_and_explains(campaign_ws: Workspace) -> None:
     assert by_name["soon"].old_after == by_name["soon"].old_expires  # 5 days left: a 7-day grace cannot lengthen
     assert by_name["forever"].new_expires == now_ms + 90 * DAY_MS  # the workspace's lifetime
     assert "2 to rotate, 1 blocked" in repr(plan)
+    at_once = plan_rotation(campaign_ws, ["twice"], grace=0)  # two live tokens: only a grace of 0 can rotate
+    assert _steps(at_once)["twice"][0] == "rotate" and at_once.apply(lambda notice: None).ok
+    assert len(campaign_ws.client.recipients.get("twice").tokens or []) == 1  # both old ones ended, one new
 
 
 def test_apply_hands_each_link_to_the_notifiers_and_a_rerun_converges(
