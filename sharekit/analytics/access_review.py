@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sharekit.config.live import read_recipient_grants  # the grant reader the config engine plans with
+from sharekit.config.live import list_share_names, read_grants, read_recipient_grants
 from sharekit.token_policy import FORCE_EXPIRY_ON, allowed_expiry, forced_expiry
 
 if TYPE_CHECKING:
@@ -71,16 +71,16 @@ def review(client: Any, activity: pd.DataFrame, policy: ReviewPolicy) -> tuple[p
     tried = {r["recipient"] for r in refused}  # refused, not idle: the refusal is the finding
     rows: list[dict[str, Any]] = []
     timeline: list[dict[str, Any]] = []
-    known: set[str] = set()
-    for recipient in client.recipients.list():
+    infos = list(client.recipients.list())
+    granted = grants_by_recipient(client, [i.name or "" for i in infos])
+    for recipient in infos:
         name = recipient.name or ""
-        known.add(name)
         kind = recipient.authentication_type.value if recipient.authentication_type is not None else ""
         tokens = list(recipient.tokens or [])
         if kind == "TOKEN":
             rows += _token_findings(name, tokens, policy)
             timeline += [_life(name, t, policy) for t in tokens]
-        grants = sorted(read_recipient_grants(client, name))
+        grants = granted.get(name.lower(), [])
         waiting = (kind == "TOKEN" and not recipient.activated) or name in tried
         rows += _use_findings(name, waiting, grants, reads.get(name, {}), policy)
         if kind == "TOKEN":
@@ -91,6 +91,18 @@ def review(client: Any, activity: pd.DataFrame, policy: ReviewPolicy) -> tuple[p
     frame["rank"] = [-severity_rank(s) for s in frame["severity"]]
     frame = frame.sort_values(["rank", "finding", "recipient", "share"], na_position="first", kind="stable")
     return frame.drop(columns="rank").reset_index(drop=True), pd.DataFrame(timeline, columns=TIMELINE_COLUMNS)
+
+
+def grants_by_recipient(client: Any, names: list[str]) -> dict[str, list[str]]:
+    """Each recipient's shares, by the fewer reads: one permissions read per share, or one per recipient."""
+    shares = list_share_names(client) if names else set()
+    if len(shares) > len(names):
+        return {name.lower(): sorted(read_recipient_grants(client, name)) for name in names}
+    found: dict[str, list[str]] = {name.lower(): [] for name in names}
+    for share in sorted(shares):
+        for holder in read_grants(client, share):
+            found.setdefault(holder, []).append(share)
+    return found
 
 
 def _split(activity: pd.DataFrame) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
