@@ -41,6 +41,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE registered_tables (full_name TEXT PRIMARY KEY, path TEXT, table_type TEXT NOT NULL,
             comment TEXT, view_definition TEXT, created_at INTEGER NOT NULL)""",
     ),
+    (
+        # recipients of every type: a DATABRICKS recipient's sharing identifier; OIDC federation policies
+        "ALTER TABLE recipients ADD COLUMN data_recipient_global_metastore_id TEXT",
+        """CREATE TABLE federation_policies (id TEXT PRIMARY KEY,
+            recipient_id TEXT NOT NULL REFERENCES recipients(id) ON DELETE CASCADE, name TEXT NOT NULL,
+            comment TEXT, issuer TEXT NOT NULL, audiences TEXT NOT NULL, subject_claim TEXT NOT NULL,
+            subject TEXT NOT NULL, create_time TEXT NOT NULL, update_time TEXT NOT NULL,
+            UNIQUE (recipient_id, name))""",
+        "CREATE INDEX federation_policies_by_issuer ON federation_policies (issuer)",
+    ),
 )
 
 
