@@ -23,6 +23,7 @@ COMMANDS = {
     "plan": ("configuration", "plan"),
     "apply": ("configuration", "apply"),
     "export": ("configuration", "export"),
+    "oidc-issuer": ("oidc_issuer", "oidc_issuer"),
 }
 
 
