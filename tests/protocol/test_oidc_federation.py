@@ -109,7 +109,7 @@ def test_wrong_audience_and_wrong_subject_are_403_and_audited(provider: Provider
 
 def test_expired_forged_and_unknown_issuer_tokens_are_401(provider: Provider, idp: LocalIssuer) -> None:
     client = idp.register_client(audience=AUDIENCE)
-    oidc_recipient(provider, idp, client)
+    name = oidc_recipient(provider, idp, client)
     assert get(provider.ws, "shares", idp.mint(client.client_id)).status_code == 200
     expired = idp.mint(client.client_id, iat=int(time.time()) - 7200, nbf=int(time.time()) - 7200,
                        exp=int(time.time()) - 3600)
@@ -124,6 +124,11 @@ def test_expired_forged_and_unknown_issuer_tokens_are_401(provider: Provider, id
     unknown = idp.mint(client.client_id, iss="https://idp.invalid/")
     assert get(provider.ws, "shares", unknown).status_code == 401
     assert get(provider.ws, "shares", "a.b.c").status_code == 401
+    provider.ws.client.recipients.update(name, expiration_time=int(time.time() * 1000) + 1500)
+    assert get(provider.ws, "shares", idp.mint(client.client_id)).status_code == 200
+    time.sleep(1.6)  # an expired recipient is refused whatever its token
+    answer = get(provider.ws, "shares", idp.mint(client.client_id))
+    assert answer.status_code == 401 and answer.json()["errorCode"] == "EXPIRED_TOKEN"
     events = provider.audit("deltaSharingListShares", oidc_issuer=idp.url)
     assert {e["response"]["status_code"] for e in events} >= {200, 401}
 

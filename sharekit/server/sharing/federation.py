@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sharekit.server.audit.log import RequestAudit
 from sharekit.server.errors import Forbidden, Unauthenticated
 from sharekit.server.metastore.records import FederationPolicy, Recipient
-from sharekit.server.security.federated_tokens import INVALID_TOKEN, unverified_issuer
+from sharekit.server.security.federated_tokens import EXPIRED_TOKEN, INVALID_TOKEN, unverified_issuer
 
 if TYPE_CHECKING:
     from sharekit.server.state import ServerState
@@ -67,4 +67,7 @@ def federated_recipient(state: ServerState, token: str, audit: RequestAudit) -> 
     if len(matched) > 1:
         raise Forbidden(f"The bearer JWT is accepted by the federation policies of several recipients "
                         f"({', '.join(matched)}): give each recipient a distinct audience or subject")
-    return state.metastore.get_recipient(matched[0])
+    recipient = state.metastore.get_recipient(matched[0])
+    if recipient.expiration_time is not None and recipient.expiration_time <= state.now_ms():
+        raise Unauthenticated(f"Recipient {recipient.name} has expired", EXPIRED_TOKEN)
+    return recipient
