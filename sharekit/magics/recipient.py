@@ -164,6 +164,12 @@ def _delete(magics: ShareMagics, workspace: Any, args: argparse.Namespace) -> Re
 
 
 def _activation(magics: ShareMagics, workspace: Any, args: argparse.Namespace) -> ResultTable:
+    summary = magics.call(f"recipient {args.name}", lambda: recipients.get_recipient(workspace, args.name))
+    if not summary.has_activation_link:
+        how = "its workspace connects with its sharing identifier" if summary.authentication_type == "DATABRICKS" \
+            else "it signs in with its own identity provider (%recipient policy list " + args.name + ")"
+        return message(f"{args.name} is a {summary.authentication_type} recipient: no activation link; {how}",
+                       "warning")
     link = magics.call(f"recipient {args.name}", lambda: recipients.activation_link(workspace, args.name))
     if not link:
         return message(f"{args.name} has no unused activation link (already activated?); "

@@ -29,6 +29,8 @@ def test_oidc_recipient_and_its_policies(ip: InteractiveShell, ws: Workspace) ->
     assert listed.rows == [["nightly-job", ISSUER, "api://share, api://other", "azp", "app-123", "M2M app"]]
     policy = ws.client.recipient_federation_policies.get_federation_policy("partner", "nightly-job")
     assert policy.oidc_policy is not None and policy.oidc_policy.subject == "app-123"
+    note = ip.run_line_magic("recipient", "activation partner")
+    assert note.level == "warning" and "no activation link" in note.title and "identity provider" in note.title
     ip.run_line_magic("recipient", "policy remove partner nightly-job")
     assert ip.run_line_magic("recipient", "policy list partner").rows == []
 
@@ -97,5 +99,5 @@ def test_show_warns_about_permission_denied_objects() -> None:
                                denied=("s1: main.sales.orders",))
     card = recipient_card(summary)
     assert card.level == "warning"
-    assert card.notes == ["permission denied: s1: main.sales.orders (the share's owner lost access; the recipient "
-                          "gets nothing of it)"]
+    assert card.notes == [("permission denied: s1: main.sales.orders (the share's owner lost access; the recipient "
+                           "gets nothing of it)")]

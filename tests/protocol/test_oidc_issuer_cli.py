@@ -46,12 +46,14 @@ def test_the_cli_issuer_serves_an_oidc_recipient(provider: Provider, tmp_path: P
 
 def test_profile_needs_an_endpoint(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "sharekit", "oidc-issuer", "--audience", "a", "--profile",
-                           str(tmp_path / "p.share")], capture_output=True, text=True, timeout=60)
+                           str(tmp_path / "p.share")], check=False, capture_output=True, text=True,
+                          timeout=60)
     assert done.returncode == 1 and "--endpoint" in done.stderr
     assert not (tmp_path / "p.share").exists()
 
 
 @pytest.mark.parametrize("argv", [["oidc-issuer"], ["oidc-issuer", "--audience", "a", "--port", "x"]])
 def test_bad_arguments(argv: list[str]) -> None:
-    done = subprocess.run([sys.executable, "-m", "sharekit", *argv], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-m", "sharekit", *argv], check=False, capture_output=True, text=True,
+                          timeout=60)
     assert done.returncode == 2
