@@ -43,6 +43,8 @@ VIEW_KEEP_STATES = 32  # materialisations kept per shared view (recipient proper
 JWKS_CACHE_ISSUERS = 32  # issuers whose discovery document and keys are kept at once
 JWKS_TTL_S = 300  # how long fetched keys are trusted before they are fetched again
 JWKS_FETCH_TIMEOUT_S = 5.0
+JWKS_REFRESH_COOLDOWN_S = 30  # an unknown key id fetches the key set again at most this often (PyJWT)
+JWKS_RETRY_S = 10  # after a failed discovery, refuse at once for this long instead of waiting on the issuer again
 JWT_LEEWAY_S = 30  # clock skew allowed on exp / nbf / iat
 
 # -- statement execution --------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -73,3 +74,32 @@ def test_an_unsigned_token_naming_a_trusted_issuer_is_refused(issuers: list[Loca
         assert looks_like_jwt(token) and unverified_issuer(token) == issuer.url
         with pytest.raises(Unauthenticated):
             JwksCache().verify(token, issuer.url)
+
+
+def test_a_failed_discovery_is_not_retried_at_once(issuers: list[LocalIssuer]) -> None:
+    issuer = issuers[0]
+    token = issuer.mint(issuer.register_client(audience="aud").client_id)
+    url = issuer.url
+    issuer.stop()  # the identity provider is down
+    cache = JwksCache(timeout_s=2, retry_s=60)
+    with pytest.raises(Unauthenticated, match="OpenID configuration"):
+        cache.verify(token, url)
+    started = time.monotonic()
+    with pytest.raises(Unauthenticated, match="OpenID configuration"):
+        cache.verify(token, url)
+    assert time.monotonic() - started < 0.5, "refused from memory, no second wait on the issuer"
+
+
+def test_a_withdrawn_key_stops_working_once_the_key_set_expires(issuers: list[LocalIssuer]) -> None:
+    from sharekit.oidc.keys import SigningKey
+
+    issuer = issuers[0]
+    client = issuer.register_client(audience="aud")
+    cache = JwksCache(ttl_s=0.5)
+    old_token = issuer.mint(client.client_id)
+    assert cache.verify(old_token, issuer.url)
+    issuer.key = SigningKey.generate()  # the issuer rotates its key and publishes only the new one
+    time.sleep(0.6)
+    with pytest.raises(Unauthenticated):
+        cache.verify(old_token, issuer.url)
+    assert cache.verify(issuer.mint(client.client_id), issuer.url)

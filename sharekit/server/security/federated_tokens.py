@@ -19,7 +19,14 @@ import httpx
 import jwt
 
 from sharekit.server.errors import Unauthenticated
-from sharekit.server.settings import JWKS_CACHE_ISSUERS, JWKS_FETCH_TIMEOUT_S, JWKS_TTL_S, JWT_LEEWAY_S
+from sharekit.server.settings import (
+    JWKS_CACHE_ISSUERS,
+    JWKS_FETCH_TIMEOUT_S,
+    JWKS_REFRESH_COOLDOWN_S,
+    JWKS_RETRY_S,
+    JWKS_TTL_S,
+    JWT_LEEWAY_S,
+)
 
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
 DISCOVERY = "/.well-known/openid-configuration"
@@ -55,11 +62,13 @@ class JwksCache:
     discovery document is fetched again after ``ttl_s``, and its key set whenever a token names an unknown key."""
 
     def __init__(self, *, max_issuers: int = JWKS_CACHE_ISSUERS, ttl_s: float = JWKS_TTL_S,
-                 timeout_s: float = JWKS_FETCH_TIMEOUT_S) -> None:
+                 timeout_s: float = JWKS_FETCH_TIMEOUT_S, retry_s: float = JWKS_RETRY_S) -> None:
         self.max_issuers = max_issuers
         self.ttl_s = ttl_s
         self.timeout_s = timeout_s
+        self.retry_s = retry_s
         self._issuers: OrderedDict[str, _Issuer] = OrderedDict()
+        self._failures: OrderedDict[str, tuple[float, Unauthenticated]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -72,14 +81,35 @@ class JwksCache:
             if entry is not None and now - entry.fetched_at < self.ttl_s:
                 self._issuers.move_to_end(issuer)
                 return entry.keys
-        keys = jwt.PyJWKClient(self._jwks_uri(issuer), cache_keys=True, lifespan=int(self.ttl_s),
-                               timeout=int(max(1, self.timeout_s)))
+        # the key *set* is cached for ttl_s (a key the issuer withdraws stops working then); PyJWT's per-key cache
+        # is off, as it never expires
+        keys = jwt.PyJWKClient(self._jwks_uri_once(issuer, now), cache_keys=False, lifespan=self.ttl_s,
+                               timeout=self.timeout_s, cooldown_duration=JWKS_REFRESH_COOLDOWN_S)
         with self._lock:
             self._issuers[issuer] = _Issuer(keys, now)
             self._issuers.move_to_end(issuer)
             while len(self._issuers) > self.max_issuers:
                 self._issuers.popitem(last=False)
         return keys
+
+    def _jwks_uri_once(self, issuer: str, now: float) -> str:
+        """The issuer's ``jwks_uri``; a failure is remembered for ``retry_s`` so that requests naming an issuer
+        that is down are refused at once rather than each waiting for the timeout."""
+        with self._lock:
+            failed = self._failures.get(issuer)
+            if failed is not None and now - failed[0] < self.retry_s:
+                raise Unauthenticated(failed[1].message, failed[1].error_code)
+        try:
+            uri = self._jwks_uri(issuer)
+        except Unauthenticated as err:
+            with self._lock:
+                self._failures[issuer] = (now, err)
+                while len(self._failures) > self.max_issuers:
+                    self._failures.popitem(last=False)
+            raise
+        with self._lock:
+            self._failures.pop(issuer, None)
+        return uri
 
     def _jwks_uri(self, issuer: str) -> str:
         url = issuer.rstrip("/") + DISCOVERY
