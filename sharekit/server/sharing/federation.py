@@ -1,8 +1,8 @@
 """Which OIDC_FEDERATION recipient a bearer JWT speaks for: the policies that trust its issuer, then the
 genuine token's audience and subject claim against each of them.
 
-A refused token is audited like any refusal (the endpoint records the error); the issuer and, once the token is
-genuine, its subject are added to the audit entry so that a provider can see who tried. A genuine token that
+A refused token is audited like any refusal (the endpoint records the error); the issuer (when a policy trusts
+it) and, once the token is genuine, its subject are added to the audit entry so that a provider can see who tried. A genuine token that
 matches no policy is 403 (the identity provider vouched for it, but no recipient accepts that identity); a token
 that is not genuine is 401.
 """
@@ -55,10 +55,10 @@ def matching_recipients(policies: Sequence[FederationPolicy], claims: dict[str, 
 def federated_recipient(state: ServerState, token: str, audit: RequestAudit) -> Recipient:
     """The one recipient whose federation policies accept the bearer JWT (401 / 403 otherwise)."""
     issuer = unverified_issuer(token)
-    audit.request_params["oidc_issuer"] = issuer
     policies = state.metastore.policies_for_issuer(issuer)
-    if not policies:
-        raise Unauthenticated(f"No recipient has a federation policy for issuer {issuer}", INVALID_TOKEN)
+    if not policies:  # the claimed issuer is not recorded: it is whatever the caller wrote
+        raise Unauthenticated("No recipient has a federation policy for the issuer of the bearer JWT", INVALID_TOKEN)
+    audit.request_params["oidc_issuer"] = issuer
     claims = state.jwks.verify(token, issuer)
     subject = claims.get("sub")
     if isinstance(subject, str):
