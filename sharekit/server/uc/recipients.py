@@ -126,7 +126,7 @@ def _sharing_identifier(body: JSONObject, auth_type: str) -> str | None:
     if not SHARING_IDENTIFIER.match(global_id):
         raise BadRequest(f"Invalid sharing identifier '{global_id}': expected <cloud>:<region>:<metastore-uuid>")
     opt_str(body, "sharing_code")  # accepted (a string) but never stored or returned, as it is a secret
-    return global_id.lower()
+    return global_id  # as given: a changed spelling would be a perpetual diff for a document
 
 
 def databricks_properties(name: str, global_id: str) -> dict[str, str]:
