@@ -105,6 +105,8 @@ def test_wrong_audience_and_wrong_subject_are_403_and_audited(provider: Provider
         assert refused and all(e["response"]["status_code"] == 403 for e in refused)
         assert code in refused[-1]["response"]["error_message"]
         assert "recipient_name" not in refused[-1]["request_params"]
+    failures = SharingAnalytics(provider.ws).failed_requests(days=1).df
+    assert {"INVALID_AUDIENCE", "INVALID_SUBJECT"} <= set(failures[failures["status_code"] == 403]["reason"])
 
 
 def test_expired_forged_and_unknown_issuer_tokens_are_401(provider: Provider, idp: LocalIssuer) -> None:
