@@ -175,3 +175,20 @@ def test_the_issuer_refuses_bad_clients_and_scopes(idp: LocalIssuer) -> None:
     assert discovery["issuer"] == idp.url and discovery["token_endpoint"] == idp.token_endpoint
     assert requests.get(discovery["jwks_uri"], timeout=10).json()["keys"][0]["kty"] == "RSA"
     assert client.client_secret not in repr(client)
+
+
+def test_neither_the_jwt_nor_the_client_secret_is_kept_by_the_server(provider: Provider, idp: LocalIssuer) -> None:
+    share = provider.share({"name": ORDERS})
+    client = idp.register_client(audience=AUDIENCE)
+    provider.grant(share, oidc_recipient(provider, idp, client))
+    token = idp.mint(client.client_id)
+    assert get(provider.ws, "shares", token).status_code == 200
+    assert get(provider.ws, "shares", token[:-4] + "AAAA").status_code == 401  # a refused one neither
+    signature = token.rsplit(".", 1)[1]
+    events = json.dumps(provider.audit(oidc_subject=client.client_id), default=str)
+    assert client.client_id in events and signature not in events and client.client_secret not in events
+    assert provider.ws.home is not None
+    for path in provider.ws.home.rglob("*"):
+        if path.is_file() and path.suffix not in (".parquet",):  # parquet: the audit events checked above
+            data = path.read_bytes()
+            assert signature.encode() not in data and client.client_secret.encode() not in data, path
