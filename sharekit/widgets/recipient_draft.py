@@ -81,8 +81,9 @@ class RecipientDraft:
             raise ValueError(problem)
         args: dict[str, Any] = {"name": self.name.strip(), "comment": self.comment.strip() or None,
                                 "properties": {key.strip(): value for key, value in self.properties},
-                                "ip_access_list": self.ip_access_list, "expires": None,
-                                "authentication_type": self.authentication_type}
+                                "ip_access_list": self.ip_access_list, "expires": None}
+        if self.authentication_type != "TOKEN":  # the default of create_recipient
+            args["authentication_type"] = self.authentication_type
         if self.authentication_type == "DATABRICKS":
             args["sharing_id"] = self.sharing_id.strip()
         policy = self.policy()
