@@ -29,6 +29,14 @@ DOCUMENT_PROPERTY_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}$")
 _CLIENT_RESERVED_PREFIX = RESERVED_PROPERTY_PREFIX.rstrip(".")  # the client refuses "databricks…" without the dot
 
 
+# OIDC federation policies (the SDK's FederationPolicy / OidcFederationPolicy docstrings): a policy name has only
+# lowercase letters, digits and hyphens; the subject claim is one of the four Databricks supports.
+FEDERATION_POLICY_NAME = re.compile(r"^[a-z0-9][a-z0-9\-]{0,254}$")
+SUBJECT_CLAIMS = ("oid", "azp", "groups", "sub")
+# A DATABRICKS recipient's sharing identifier, ``<cloud>:<region>:<metastore uuid>`` (``current_metastore()``).
+SHARING_IDENTIFIER = re.compile(r"^[a-z0-9\-]+:[a-z0-9\-]+:[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
 def is_reserved_property(key: str, *, strict: bool = False) -> bool:
     """A key the workspace predefines (``databricks.*``); ``strict``: every key starting with ``databricks``."""
     return key.lower().startswith(_CLIENT_RESERVED_PREFIX if strict else RESERVED_PROPERTY_PREFIX)

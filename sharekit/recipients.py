@@ -1,5 +1,6 @@
 """Day-to-day recipient operations on a ``Workspace`` or a bare ``WorkspaceClient``: list, show, create,
-update, rotate, grant, revoke, delete.
+update, rotate, grant, revoke, delete — for every recipient type (TOKEN, DATABRICKS with a sharing identifier,
+OIDC_FEDERATION with its federation policies).
 
 Only SDK calls, so the same code runs against Databricks and the embedded server; settings are validated
 exactly as a configuration document validates them. ``%recipient``, the recipient form and
@@ -19,7 +20,30 @@ from sharekit.config.model import RecipientSpec
 from sharekit.connect import WorkspaceLike, client_of
 
 if TYPE_CHECKING:
-    from databricks.sdk.service.sharing import RecipientInfo
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.service.sharing import FederationPolicy, RecipientInfo
+
+AUTHENTICATION_TYPES = ("TOKEN", "DATABRICKS", "OIDC_FEDERATION")
+# The embedded server's Delta Sharing endpoint (``server.paths.PROTOCOL``): what an OIDC recipient's profile names.
+PROTOCOL_PATH = "/delta-sharing/"
+
+
+@dataclass(frozen=True)
+class PolicySummary:
+    """One federation policy of an OIDC_FEDERATION recipient."""
+
+    name: str
+    issuer: str
+    audiences: tuple[str, ...]
+    subject_claim: str
+    subject: str
+    comment: str | None = None
+
+    @classmethod
+    def from_sdk(cls, policy: FederationPolicy) -> PolicySummary:
+        oidc = policy.oidc_policy
+        return cls(policy.name or "", oidc.issuer if oidc else "", tuple(oidc.audiences or []) if oidc else (),
+                   oidc.subject_claim if oidc else "", oidc.subject if oidc else "", policy.comment)
 
 
 @dataclass(frozen=True)
@@ -34,13 +58,24 @@ class RecipientSummary:
     properties: dict[str, str] = field(default_factory=dict)
     ip_access_list: tuple[str, ...] = ()
     shares: tuple[str, ...] = ()
+    owner: str | None = None
+    sharing_id: str | None = None  # DATABRICKS: the recipient metastore's sharing identifier
+    policies: tuple[PolicySummary, ...] = ()  # OIDC_FEDERATION (read by get_recipient only)
+    denied: tuple[str, ...] = ()  # "share: object" entries whose status is PERMISSION_DENIED (get_recipient only)
+
+    @property
+    def has_activation_link(self) -> bool:
+        """Only TOKEN recipients are activated through a link; the other types never show "not activated"."""
+        return self.authentication_type == "TOKEN"
 
 
-def _summary(info: RecipientInfo, shares: Sequence[str]) -> RecipientSummary:
+def _summary(info: RecipientInfo, shares: Sequence[str], policies: Sequence[PolicySummary] = (),
+             denied: Sequence[str] = ()) -> RecipientSummary:
     state = RecipientState.from_sdk(info)
     return RecipientSummary(state.name, state.authentication_type, state.activated,
                             None if state.activated else state.activation_url, state.token_expires, state.expires,
-                            state.comment, state.properties, state.ip_access_list, tuple(sorted(shares)))
+                            state.comment, state.properties, state.ip_access_list, tuple(sorted(shares)),
+                            info.owner, info.data_recipient_global_metastore_id, tuple(policies), tuple(denied))
 
 
 def _recipient_spec(**fields: Any) -> RecipientSpec:
@@ -81,37 +116,131 @@ def list_recipients(target: WorkspaceLike) -> list[RecipientSummary]:
 
 
 def get_recipient(target: WorkspaceLike, name: str) -> RecipientSummary:
+    """One recipient with its shares, its federation policies (OIDC_FEDERATION) and the objects of its shares that
+    it cannot read (``status: PERMISSION_DENIED``: the share owner lost access to them)."""
     client = client_of(target)
     info = client.recipients.get(name)
-    return _summary(info, recipient_shares(client, name))
+    shares = recipient_shares(client, name)
+    kind = info.authentication_type.value if info.authentication_type else ""
+    policies = list_federation_policies(client, name) if kind == "OIDC_FEDERATION" else []
+    return _summary(info, shares, policies, denied_objects(client, shares))
+
+
+def denied_objects(client: WorkspaceClient, shares: Sequence[str]) -> list[str]:
+    """``share: object`` for each shared object whose ``status`` is PERMISSION_DENIED (read tolerantly: a
+    workspace or an SDK without the field shows none)."""
+    found = []
+    for share in shares:
+        for obj in client.shares.get(share, include_shared_data=True).objects or []:
+            status = getattr(obj, "status", None)
+            if str(getattr(status, "value", status) or "").upper() == "PERMISSION_DENIED":
+                found.append(f"{share}: {obj.name}")
+    return found
+
+
+def _check_type(authentication_type: str, sharing_id: str | None) -> str:
+    kind = authentication_type.strip().upper()
+    if kind not in AUTHENTICATION_TYPES:
+        raise ValueError(f"authentication type {authentication_type!r}: expected one of "
+                         f"{', '.join(AUTHENTICATION_TYPES)}")
+    if kind == "DATABRICKS" and not (sharing_id and names.SHARING_IDENTIFIER.match(sharing_id)):
+        raise ValueError("a DATABRICKS recipient needs its sharing identifier <cloud>:<region>:<metastore-uuid> "
+                         "(the recipient runs SELECT CURRENT_METASTORE() to get it)")
+    if kind != "DATABRICKS" and sharing_id:
+        raise ValueError("a sharing identifier applies only to DATABRICKS recipients")
+    return kind
 
 
 def create_recipient(target: WorkspaceLike, name: str, *, comment: str | None = None,
                      properties: Mapping[str, str] | None = None, ip_access_list: Sequence[str] | None = None,
-                     expires: int | None = None, authentication_type: str = "TOKEN") -> RecipientInfo:
-    """Create a TOKEN recipient; the activation link is in ``tokens[0].activation_url``."""
+                     expires: int | None = None, authentication_type: str = "TOKEN", sharing_id: str | None = None,
+                     owner: str | None = None, policies: Sequence[Mapping[str, Any]] = ()) -> RecipientInfo:
+    """Create a recipient: TOKEN (the activation link is in ``tokens[0].activation_url``), DATABRICKS (give
+    ``sharing_id``) or OIDC_FEDERATION (``policies``: keyword arguments of ``add_federation_policy``). Everything
+    is checked before the first write; a policy the workspace refuses removes the new recipient again."""
     from databricks.sdk.service import sharing
 
+    kind = _check_type(authentication_type, sharing_id)
+    if policies and kind != "OIDC_FEDERATION":
+        raise ValueError("federation policies apply only to OIDC_FEDERATION recipients")
+    checked = [_policy(**dict(p)) for p in policies]
     spec = _recipient_spec(name=name, comment=comment, properties=dict(properties or {}),
-                           ip_access_list=list(ip_access_list or []), expires=expires,
-                           authentication_type=authentication_type)  # validates like the config does
-    return client_of(target).recipients.create(
-        spec.name, sharing.AuthenticationType(spec.authentication_type), comment=spec.comment,
+                           ip_access_list=list(ip_access_list or []), expires=expires)  # validates like the config
+    client = client_of(target)
+    info = client.recipients.create(
+        spec.name, sharing.AuthenticationType(kind), comment=spec.comment, owner=owner or None,
+        data_recipient_global_metastore_id=sharing_id or None,
         properties_kvpairs=sharing.SecurablePropertiesKvPairs(properties=spec.properties) if spec.properties else None,
         ip_access_list=sharing.IpAccessList(allowed_ip_addresses=spec.ip_access_list) if spec.ip_access_list else None,
         expiration_time=spec.expires)
+    try:
+        for policy in checked:
+            client.recipient_federation_policies.create(spec.name, policy)
+    except Exception:
+        client.recipients.delete(spec.name)  # created a moment ago, granted nothing: nothing is lost
+        raise
+    return info
+
+
+def _policy(name: str, *, issuer: str, audiences: Sequence[str], subject: str, subject_claim: str = "sub",
+            comment: str | None = None) -> FederationPolicy:
+    """A federation policy checked with the workspace's rules (``sharekit.names``)."""
+    from databricks.sdk.service import sharing
+
+    if not names.FEDERATION_POLICY_NAME.match(name or ""):
+        raise ValueError(f"policy name {name!r}: use only lowercase letters, digits and hyphens")
+    if not issuer.startswith(("https://", "http://")):
+        raise ValueError(f"issuer {issuer!r}: expected the identity provider's issuer URL")
+    audiences = [a for a in (audiences or []) if a.strip()]
+    if not audiences:
+        raise ValueError(f"policy {name!r}: give at least one audience")
+    if subject_claim not in names.SUBJECT_CLAIMS:
+        raise ValueError(f"subject claim {subject_claim!r}: expected one of {', '.join(names.SUBJECT_CLAIMS)}")
+    if not subject:
+        raise ValueError(f"policy {name!r}: give the subject the {subject_claim} claim must hold")
+    return sharing.FederationPolicy(name=name, comment=comment or None, oidc_policy=sharing.OidcFederationPolicy(
+        issuer=issuer, audiences=list(audiences), subject_claim=subject_claim, subject=subject))
+
+
+def add_federation_policy(target: WorkspaceLike, recipient: str, name: str, *, issuer: str, audiences: Sequence[str],
+                          subject: str, subject_claim: str = "sub", comment: str | None = None) -> PolicySummary:
+    """Let tokens of ``issuer`` whose ``aud`` is one of ``audiences`` and whose ``subject_claim`` is ``subject``
+    read as the OIDC_FEDERATION recipient."""
+    policy = _policy(name, issuer=issuer, audiences=audiences, subject=subject, subject_claim=subject_claim,
+                     comment=comment)
+    return PolicySummary.from_sdk(client_of(target).recipient_federation_policies.create(recipient, policy))
+
+
+def list_federation_policies(target: WorkspaceLike, recipient: str) -> list[PolicySummary]:
+    policies = client_of(target).recipient_federation_policies.list(recipient)
+    return sorted((PolicySummary.from_sdk(p) for p in policies), key=lambda p: p.name)
+
+
+def remove_federation_policy(target: WorkspaceLike, recipient: str, name: str) -> None:
+    client_of(target).recipient_federation_policies.delete(recipient, name)
+
+
+def sharing_endpoint(target: WorkspaceLike) -> str:
+    """The Delta Sharing endpoint an OIDC recipient's profile names: the embedded server's protocol URL. (On a
+    Databricks workspace the recipient downloads its profile from the provider's OIDC profile portal instead.)"""
+    client = client_of(target)
+    return str(client.config.host).rstrip("/") + PROTOCOL_PATH
 
 
 def update_recipient(target: WorkspaceLike, name: str, *, comment: str | None = None,
                      set_properties: Mapping[str, str] | None = None, remove_properties: Sequence[str] = (),
-                     ip_access_list: Sequence[str] | None = None, expires: int | None = None) -> RecipientInfo:
-    """Change the given fields only. Properties are read-modify-write: the API replaces the whole map."""
+                     ip_access_list: Sequence[str] | None = None, expires: int | None = None,
+                     owner: str | None = None) -> RecipientInfo:
+    """Change the given fields only. Properties are read-modify-write: the API replaces the whole map (the
+    workspace's reserved ``databricks.*`` keys are never sent back: it keeps them itself)."""
     from databricks.sdk.service import sharing
 
     client = client_of(target)
     kwargs: dict[str, Any] = {}
     if comment is not None:
         kwargs["comment"] = comment
+    if owner:
+        kwargs["owner"] = owner
     if set_properties or remove_properties:
         current = client.recipients.get(name)
         props = dict(current.properties_kvpairs.properties or {}) if current.properties_kvpairs else {}

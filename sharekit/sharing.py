@@ -19,10 +19,11 @@ from sharekit.connect import client_of as _client_of
 from sharekit.recipients import RecipientSummary
 from sharekit.session import current_workspace, resolve, use_workspace
 
-__all__ = ["RecipientSummary", "WorkspaceLike", "activate", "activation_link", "client_of",
+__all__ = ["RecipientSummary", "WorkspaceLike", "activate", "activation_link", "add_federation_policy", "client_of",
            "create_recipient", "current_workspace", "delete_recipient", "get_recipient", "grant",
-           "list_recipients", "parse_expires", "pii_report", "preview_as", "recipient_shares", "revoke",
-           "rotate_token", "setup_tenant", "setup_tenant_share", "update_recipient", "use_workspace"]
+           "list_federation_policies", "list_recipients", "parse_expires", "pii_report", "preview_as",
+           "recipient_shares", "remove_federation_policy", "revoke", "rotate_token", "setup_tenant",
+           "setup_tenant_share", "sharing_endpoint", "update_recipient", "use_workspace"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -58,6 +59,10 @@ activation_link = _on_current(recipients.activation_link)
 grant = _on_current(recipients.grant)
 revoke = _on_current(recipients.revoke)
 delete_recipient = _on_current(recipients.delete_recipient)
+add_federation_policy = _on_current(recipients.add_federation_policy)
+list_federation_policies = _on_current(recipients.list_federation_policies)
+remove_federation_policy = _on_current(recipients.remove_federation_policy)
+sharing_endpoint = _on_current(recipients.sharing_endpoint)
 
 setup_tenant = _on_current(tenant.setup_tenant)
 setup_tenant_share = setup_tenant  # the playbook's MultiTenantSharingManager.setup_tenant_share name

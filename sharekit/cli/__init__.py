@@ -25,6 +25,7 @@ COMMANDS = {
     "export": ("configuration", "export"),
     "review": ("credentials", "review"),
     "rotate": ("credentials", "rotate"),
+    "oidc-issuer": ("oidc_issuer", "oidc_issuer"),
 }
 
 

@@ -33,7 +33,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     _configuration_commands(sub)
     add_credential_commands(sub, _add_connection)
+    _oidc_issuer_command(sub)
     return parser
+
+
+def _oidc_issuer_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    issuer = sub.add_parser("oidc-issuer", help="run a local OIDC issuer (an OIDC recipient's identity provider)")
+    issuer.add_argument("--audience", required=True, help="the aud of the client's tokens (a policy audience)")
+    issuer.add_argument("--client-id", default=None, help="the client's id (default: a random uuid)")
+    issuer.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 = any free port)")
+    issuer.add_argument("--lifetime", type=int, default=3600, help="token lifetime in seconds (default 3600)")
+    issuer.add_argument("--endpoint", default=None, help="the sharing endpoint the recipient's profile names")
+    issuer.add_argument("--profile", default=None, help="write the recipient's profile file here (with --endpoint)")
 
 
 def _configuration_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 UC_API = "/api/2.1/unity-catalog"  # the Unity Catalog REST subset databricks-sdk calls
+DATA_SHARING_API = "/api/2.0/data-sharing"  # recipient federation policies (w.recipient_federation_policies)
 SQL_API = "/api/2.0/sql"  # statement execution and the warehouse
 SCIM_ME = "/api/2.0/preview/scim/v2/Me"
 DATABRICKS_CONFIG = "/.well-known/databricks-config"

@@ -39,6 +39,14 @@ SNAPSHOT_CACHE_SIZE = 64  # Delta snapshots (file lists) kept per server
 METADATA_CACHE_SIZE = 512  # table metadata entries before the cache starts over
 VIEW_KEEP_STATES = 32  # materialisations kept per shared view (recipient property values x source versions)
 
+# -- OIDC federation (JWTs of OIDC_FEDERATION recipients) ------------------------------------------------
+JWKS_CACHE_ISSUERS = 32  # issuers whose discovery document and keys are kept at once
+JWKS_TTL_S = 300  # how long fetched keys are trusted before they are fetched again
+JWKS_FETCH_TIMEOUT_S = 5.0
+JWKS_REFRESH_COOLDOWN_S = 30  # an unknown key id fetches the key set again at most this often (PyJWT)
+JWKS_RETRY_S = 10  # after a failed discovery, refuse at once for this long instead of waiting on the issuer again
+JWT_LEEWAY_S = 30  # clock skew allowed on exp / nbf / iat
+
 # -- statement execution --------------------------------------------------------------------------------
 STATEMENT_CHUNK_ROWS = 5_000
 STATEMENT_MAX_ROWS = 1_000_000

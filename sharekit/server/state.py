@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sharekit.server.audit.log import AuditLog
 from sharekit.server.home import Home
 from sharekit.server.metastore.store import MetastoreStore
+from sharekit.server.security.federated_tokens import JwksCache
 from sharekit.server.settings import ADMIN_USER
 from sharekit.server.sql.statements import StatementRegistry
 from sharekit.server.tables.keys import TableKeys
@@ -35,6 +36,7 @@ class ServerState:
     clock: Clock = time.time
     base_url: str = "http://127.0.0.1"  # set once the listening port is known
     admin_user: str = ADMIN_USER
+    jwks: JwksCache = field(default_factory=JwksCache)  # OIDC issuers' signing keys (federated recipients)
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)

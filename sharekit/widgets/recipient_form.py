@@ -1,5 +1,6 @@
-"""RecipientForm: create a recipient (properties, IP allow list, token lifetime), show its activation link with a
-copy button; rotate its token or delete it after a confirmation."""
+"""RecipientForm: create a recipient of any type (TOKEN with a token lifetime, DATABRICKS from a sharing
+identifier, OIDC_FEDERATION with a federation policy), with properties and an IP allow list; show a TOKEN
+recipient's activation link with a copy button; rotate its token or delete a recipient after a confirmation."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from sharekit.config.comparable import activation_url
+from sharekit.names import SUBJECT_CLAIMS
 from sharekit.widgets._form import Form, reason_html
 from sharekit.widgets.recipient_draft import Confirmation, RecipientDraft, RecipientOps
 
@@ -15,6 +17,10 @@ if TYPE_CHECKING:
     from databricks.sdk.service.sharing import RecipientInfo
 
     from sharekit.connect import Workspace
+
+
+TYPE_OPTIONS = [("Token (activation link)", "TOKEN"), ("Databricks (sharing identifier)", "DATABRICKS"),
+                ("OIDC federation (recipient's identity provider)", "OIDC_FEDERATION")]
 
 
 class PropertyRow:
@@ -48,11 +54,11 @@ class RecipientForm(Form):
         wide = w.Layout(width="460px")
         label = {"description_width": "150px"}
         self.name = w.Text(description="Name", placeholder="acme_corp", layout=wide, style=label)
-        self.comment = w.Text(description="Comment", layout=wide, style=label)
         self.ip_list = w.Textarea(description="IP allow list", placeholder="10.0.0.0/8, 192.168.1.10",
                                   layout=w.Layout(width="460px", height="60px"), style=label)
         self.expires_days = w.IntText(value=0, description="Token lifetime (days)", style=label,
                                       tooltip="0 = the token never expires", layout=w.Layout(width="260px"))
+        self._type_widgets(wide, label)
         self.rows: list[PropertyRow] = []
         self.properties_box = w.VBox()
         self.add_property_button = w.Button(description="Add property", icon="plus")
@@ -87,7 +93,7 @@ class RecipientForm(Form):
         self.cancel_button.on_click(lambda _: self.cancel())
 
         self.widget.children = [
-            self._header(), self.name, self.comment,
+            self._header(), self.name, self.kind, self.sharing_id, self.policy_box, self.comment,
             w.HTML("Properties (recipient properties drive row-level partition filters)"),
             self.properties_box, self.add_property_button, self.ip_list, self.expires_days,
             w.HBox([self.create_button, self.reason]), w.HBox([self.progress, self.message_widget]), self.link,
@@ -97,11 +103,38 @@ class RecipientForm(Form):
         self.refresh(background=False)
         self.sync()
 
+    def _type_widgets(self, wide: Any, label: dict[str, str]) -> None:
+        """The comment, the recipient type and what each type needs: a sharing identifier, or a policy."""
+        import ipywidgets as w
+
+        self.comment = w.Text(description="Comment", layout=wide, style=label)
+        self.kind = w.Dropdown(description="Type", options=TYPE_OPTIONS, value="TOKEN", layout=wide, style=label)
+        self.sharing_id = w.Text(description="Sharing identifier", placeholder="aws:us-west-2:<metastore-uuid>",
+                                 layout=w.Layout(width="460px"), style=label)  # its own layout: it is hidden
+        self.policy_name = w.Text(description="Policy name", placeholder="m2m-app", layout=wide, style=label)
+        self.issuer = w.Text(description="Issuer URL", placeholder="https://login.microsoftonline.com/<tenant>/v2.0",
+                             layout=wide, style=label)
+        self.audiences = w.Text(description="Audiences", placeholder="api://sharing, other", layout=wide, style=label)
+        self.subject_claim = w.Dropdown(description="Subject claim", options=list(SUBJECT_CLAIMS), value="sub",
+                                        layout=wide, style=label)
+        self.subject = w.Text(description="Subject", placeholder="the client id, object id or group id",
+                              layout=wide, style=label)
+        self.policy_box = w.VBox([w.HTML("Federation policy (the recipient's identity provider)"), self.policy_name,
+                                  self.issuer, self.audiences, self.subject_claim, self.subject])
+        for widget in (self.kind, self.sharing_id, self.policy_name, self.issuer, self.audiences,
+                       self.subject_claim, self.subject):
+            widget.observe(self._changed, names="value")
+        self.kind.add_class("sharekit-recipient-type")
+
     # -- state ---------------------------------------------------------------------------------------------
     def draft(self) -> RecipientDraft:
         return RecipientDraft(name=self.name.value, comment=self.comment.value,
                               properties=[(row.key.value, row.value.value) for row in self.rows],
-                              ip_text=self.ip_list.value, expires_in_days=self.expires_days.value or None)
+                              ip_text=self.ip_list.value, expires_in_days=self.expires_days.value or None,
+                              authentication_type=self.kind.value, sharing_id=self.sharing_id.value,
+                              policy_name=self.policy_name.value, issuer=self.issuer.value,
+                              audiences_text=self.audiences.value, subject_claim=self.subject_claim.value,
+                              subject=self.subject.value)
 
     def add_property(self, key: str = "", value: str = "") -> PropertyRow:
         row = PropertyRow(self, key, value)
@@ -119,6 +152,10 @@ class RecipientForm(Form):
         self.sync()
 
     def sync(self) -> None:
+        kind = self.kind.value
+        self.sharing_id.layout.display = "flex" if kind == "DATABRICKS" else "none"
+        self.policy_box.layout.display = "flex" if kind == "OIDC_FEDERATION" else "none"
+        self.expires_days.layout.display = "flex" if kind == "TOKEN" else "none"
         problem = self.draft().problem()
         busy = self.task.running
         self.create_button.disabled = busy or problem is not None
@@ -207,6 +244,13 @@ class RecipientForm(Form):
     def _show_link(self, info: RecipientInfo, text: str) -> None:
         url = activation_url(info)
         self.activation_url = url
+        kind = info.authentication_type.value if info.authentication_type else "TOKEN"
+        if kind != "TOKEN":
+            self.link.value = ""
+            how = "its workspace connects with the sharing identifier" if kind == "DATABRICKS" else \
+                "it signs in with its own identity provider (its federation policies)"
+            self.messages.show(f"{text} No activation link: {how}.", "info")
+            return
         if not url:
             self.link.value = ""
             self.messages.show(f"{text} (no activation link: the token was already retrieved)", "info")

@@ -63,9 +63,15 @@ PERMISSIONS_UPDATE = _obj({
 PROPERTIES = _obj({"properties": {"type": "object", "additionalProperties": S}})
 IP_LIST = _obj({"allowed_ip_addresses": {"type": "array", "items": S, "maxItems": MAX_IP_ADDRESSES}})
 RECIPIENT_CREATE = _obj({
-    "name": S, "authentication_type": {"type": "string", "enum": ["TOKEN"]}, "comment": S, "owner": S,
-    "expiration_time": I64, "ip_access_list": IP_LIST, "properties_kvpairs": PROPERTIES,
+    "name": S, "authentication_type": {"type": "string", "enum": ["TOKEN", "DATABRICKS", "OIDC_FEDERATION"]},
+    "comment": S, "owner": S, "expiration_time": I64, "ip_access_list": IP_LIST, "properties_kvpairs": PROPERTIES,
+    "data_recipient_global_metastore_id": S, "sharing_code": S,
 }, ("name", "authentication_type"))
+FEDERATION_POLICY = _obj({"name": S, "comment": S, "oidc_policy": _obj({
+    "issuer": S, "audiences": {"type": "array", "items": S, "minItems": 1}, "subject": S,
+    "subject_claim": {"type": "string", "enum": ["oid", "azp", "groups", "sub"]}},
+    ("issuer", "audiences", "subject_claim", "subject"))}, ("name", "oidc_policy"))
+POLICIES = paths.DATA_SHARING_API + "/recipients/{recipient}/federation-policies"
 RECIPIENT_UPDATE = _obj({"comment": S, "new_name": S, "owner": S, "expiration_time": I64, "ip_access_list": IP_LIST,
                          "properties_kvpairs": PROPERTIES})
 STATEMENT = _obj({
@@ -123,6 +129,10 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "rotateRecipientToken", ADMIN, body=_obj({"existing_token_expire_in_seconds": I64},
                                                  ("existing_token_expire_in_seconds",))),
     ("GET", UC + "/recipients/{name}/share-permissions"): _op("getRecipientSharePermissions", ADMIN, params=PAGING),
+    ("POST", POLICIES): _op("createRecipientFederationPolicy", ADMIN, body=FEDERATION_POLICY),
+    ("GET", POLICIES): _op("listRecipientFederationPolicies", ADMIN, params=PAGING),
+    ("GET", POLICIES + "/{name}"): _op("getRecipientFederationPolicy", ADMIN),
+    ("DELETE", POLICIES + "/{name}"): _op("deleteRecipientFederationPolicy", ADMIN),
     ("GET", UC + "/public/data_sharing_activation_info/{activation:path}"): _op("getActivationUrlInfo", PUBLIC),
     ("GET", UC + "/public/data_sharing_activation/{activation:path}"): _op("retrieveRecipientToken", PUBLIC),
     # Unity Catalog: catalog browsing

@@ -82,7 +82,7 @@ class Recipient:
     name: str
     comment: str | None
     owner: str
-    authentication_type: str  # TOKEN
+    authentication_type: str  # TOKEN | DATABRICKS | OIDC_FEDERATION
     properties: dict[str, str] = field(default_factory=dict)
     ip_access_list: tuple[str, ...] | None = None  # CIDRs; None = any address
     expiration_time: int | None = None
@@ -91,7 +91,25 @@ class Recipient:
     updated_at: int = 0
     updated_by: str = ""
     activated: bool = False
-    tokens: tuple[RecipientToken, ...] = ()
+    tokens: tuple[RecipientToken, ...] = ()  # TOKEN recipients only
+    data_recipient_global_metastore_id: str | None = None  # DATABRICKS only: the sharing identifier
+
+
+@dataclass(frozen=True)
+class FederationPolicy:
+    """An OIDC_FEDERATION recipient's rule for accepting a JWT: issuer, one of the audiences, and the subject claim
+    holding the subject. Times are RFC 3339 strings, as the SDK's ``FederationPolicy`` carries them."""
+
+    id: str
+    recipient: str  # the recipient's name
+    name: str
+    issuer: str
+    audiences: tuple[str, ...]
+    subject_claim: str
+    subject: str
+    comment: str | None = None
+    create_time: str = ""
+    update_time: str = ""
 
 
 @dataclass(frozen=True)

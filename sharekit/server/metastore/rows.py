@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from sharekit.names import is_reserved_property
 from sharekit.server.metastore.records import (
     Grant,
     Partition,
@@ -30,6 +31,12 @@ def column(name: str) -> str:
 
 def properties_json(properties: Any) -> str:
     return json.dumps(dict(properties or {}), sort_keys=True)
+
+
+def keep_reserved(stored: str, new: Any) -> dict[str, str]:
+    """``new`` plus the reserved ``databricks.*`` keys of the ``stored`` map (only the server sets those)."""
+    reserved = {k: v for k, v in json.loads(stored).items() if is_reserved_property(k)}
+    return {**dict(new or {}), **reserved}
 
 
 def ip_json(values: Sequence[str] | None) -> str | None:
@@ -72,7 +79,8 @@ def recipient_from_row(row: sqlite3.Row, tokens: tuple[RecipientToken, ...]) -> 
                      authentication_type=row["authentication_type"], properties=json.loads(row["properties"]),
                      ip_access_list=tuple(ips) if ips else None, expiration_time=row["expiration_time"],
                      created_at=row["created_at"], created_by=row["created_by"], updated_at=row["updated_at"],
-                     updated_by=row["updated_by"], activated=bool(row["activated"]), tokens=tokens)
+                     updated_by=row["updated_by"], activated=bool(row["activated"]), tokens=tokens,
+                     data_recipient_global_metastore_id=row["data_recipient_global_metastore_id"])
 
 
 def token_from_row(row: sqlite3.Row, expiry: int | None, secret: bytes) -> RecipientToken:

@@ -45,6 +45,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE metastore_settings (metastore_id TEXT PRIMARY KEY, token_lifetime_s INTEGER,
             updated_at INTEGER NOT NULL, updated_by TEXT NOT NULL)""",
     ),
+    (
+        # recipients of every type: a DATABRICKS recipient's sharing identifier; OIDC federation policies
+        "ALTER TABLE recipients ADD COLUMN data_recipient_global_metastore_id TEXT",
+        """CREATE TABLE federation_policies (id TEXT PRIMARY KEY,
+            recipient_id TEXT NOT NULL REFERENCES recipients(id) ON DELETE CASCADE, name TEXT NOT NULL,
+            comment TEXT, issuer TEXT NOT NULL, audiences TEXT NOT NULL, subject_claim TEXT NOT NULL,
+            subject TEXT NOT NULL, create_time TEXT NOT NULL, update_time TEXT NOT NULL,
+            UNIQUE (recipient_id, name))""",
+        "CREATE INDEX federation_policies_by_issuer ON federation_policies (issuer)",
+    ),
 )
 
 

@@ -27,16 +27,16 @@ from sharekit.server.metastore.changes import (
     effective_expiry,
     is_live,
 )
+from sharekit.server.metastore.federation import FederationStore
 from sharekit.server.metastore.paging import decode_page_token, encode_page_token, page_size
 from sharekit.server.metastore.records import Grant, Page, Recipient, RecipientToken, Share
-from sharekit.server.metastore.schema import Database
 from sharekit.server.security.tokens import activation_token, hash_token, new_token, tokens_equal
 from sharekit.types import Clock
 
 PRIVILEGE = "SELECT"
 
 
-class MetastoreStore(Database):
+class MetastoreStore(FederationStore):
     def __init__(self, path: Path, *, clock: Clock = time.time, secret: bytes = b"") -> None:
         self.clock = clock
         self.secret = secret
@@ -164,17 +164,25 @@ class MetastoreStore(Database):
 
     def create_recipient(self, name: str, *, user: str, comment: str | None = None, owner: str | None = None,
                          properties: Mapping[str, str] | None = None, ip_access_list: Sequence[str] | None = None,
-                         expiration_time: int | None = None, authentication_type: str = "TOKEN") -> Recipient:
+                         expiration_time: int | None = None, authentication_type: str = "TOKEN",
+                         global_metastore_id: str | None = None) -> Recipient:
+        """Only a TOKEN recipient gets a token (and an activation link); a DATABRICKS recipient is active at once
+        (its workspace connects with the sharing identifier); an OIDC_FEDERATION one authenticates by policy."""
         now = self.now_ms()
         with self._tx(True) as conn:
             if conn.execute("SELECT 1 FROM recipients WHERE name = ?", (name,)).fetchone():
                 raise Conflict(f"Recipient '{name}' already exists", "RECIPIENT_ALREADY_EXISTS")
             recipient_id = str(uuid.uuid4())
-            conn.execute("INSERT INTO recipients VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+            conn.execute("""INSERT INTO recipients (id, name, comment, owner, authentication_type, properties,
+                                ip_access_list, expiration_time, activated, created_at, created_by, updated_at,
+                                updated_by, data_recipient_global_metastore_id)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                          (recipient_id, name, comment, owner or user, authentication_type,
                           codec.properties_json(properties), codec.ip_json(ip_access_list),
-                          expiration_time, now, user, now, user))
-            self._new_token(conn, recipient_id, user, now)
+                          expiration_time, int(authentication_type == "DATABRICKS"), now, user, now, user,
+                          global_metastore_id))
+            if authentication_type == "TOKEN":
+                self._new_token(conn, recipient_id, user, now)
             return self._recipient(conn, self._recipient_row(conn, name))
 
     def update_recipient(self, name: str, *, user: str, changes: Mapping[str, Any]) -> Recipient:
@@ -189,6 +197,8 @@ class MetastoreStore(Database):
                     raise Conflict(f"Recipient '{new_name}' already exists", "RECIPIENT_ALREADY_EXISTS")
                 conn.execute("UPDATE recipients SET name = ? WHERE id = ?", (new_name, row["id"]))
                 name = new_name
+            if "properties" in changes:  # the map is replaced whole, but the workspace's reserved keys stay
+                changes = {**changes, "properties": codec.keep_reserved(row["properties"], changes["properties"])}
             encoders = {"comment": lambda v: v, "owner": lambda v: v, "expiration_time": lambda v: v,
                         "properties": codec.properties_json, "ip_access_list": codec.ip_json}
             for column, encode in encoders.items():

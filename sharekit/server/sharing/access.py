@@ -1,6 +1,7 @@
 """Who is calling the Delta Sharing API, from where, and what they may see.
 
-Every protocol request: bearer token -> live token of an existing recipient (401 otherwise), the
+Every protocol request: bearer token -> live token of an existing recipient, or a JWT that the federation
+policies of exactly one OIDC_FEDERATION recipient accept (``federation``; 401/403 otherwise), the
 recipient's IP access list (403), then the share must be granted to it. Grants are read from the metastore
 on every request, so a revoke or a deletion takes effect on the next call. A share that does not exist and
 a share that is not granted get the same answer, so a recipient cannot probe what exists.
@@ -18,8 +19,10 @@ from sharekit.server.audit.log import RequestAudit
 from sharekit.server.errors import Forbidden, NotFound, Unauthenticated
 from sharekit.server.metastore.records import Recipient, RecipientToken, Share, SharedObject
 from sharekit.server.metastore.store import MetastoreStore
+from sharekit.server.security.federated_tokens import looks_like_jwt
 from sharekit.server.security.ip_access import ip_allowed
 from sharekit.server.security.tokens import bearer_token
+from sharekit.server.sharing.federation import federated_recipient
 from sharekit.server.tables.registry import TableRegistry
 
 if TYPE_CHECKING:
@@ -29,7 +32,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Caller:
     recipient: Recipient
-    token: RecipientToken
+    token: RecipientToken | None  # None for an OIDC_FEDERATION recipient (its JWT is not stored)
 
 
 def recipient(request: Request, state: ServerState, audit: RequestAudit) -> Caller:
@@ -38,9 +41,12 @@ def recipient(request: Request, state: ServerState, audit: RequestAudit) -> Call
     if token is None:
         raise Unauthenticated("Missing credentials: send 'Authorization: Bearer <token>' from the profile file")
     found = state.metastore.recipient_for_token(token, state.now_ms())
-    if found is None:
+    if found is not None:
+        who, live_token = found
+    elif looks_like_jwt(token):  # an OIDC_FEDERATION recipient's token from its own identity provider
+        who, live_token = federated_recipient(state, token, audit), None
+    else:
         raise Unauthenticated("The bearer token is invalid or has expired")
-    who, live_token = found
     audit.request_params["recipient_name"] = who.name
     audit.request_params["recipient_id"] = who.id
     client = request.client

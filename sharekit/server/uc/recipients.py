@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from sharekit.names import SHARING_IDENTIFIER
 from sharekit.server import paths
 from sharekit.server.body import drop_none, obj_of, opt_enum, opt_int, opt_list, opt_str, req_str, str_list
 from sharekit.server.endpoint import Call
@@ -32,11 +34,16 @@ def recipient_json(recipient: Recipient, base_url: str) -> JSONObject:
         "expiration_time": recipient.expiration_time, "cloud": "local", "region": "local",
         "metastore_id": METASTORE_ID,
     })
+    if recipient.data_recipient_global_metastore_id:  # DATABRICKS: where the recipient's metastore is
+        cloud, region, metastore = recipient.data_recipient_global_metastore_id.split(":", 2)
+        payload.update(data_recipient_global_metastore_id=recipient.data_recipient_global_metastore_id,
+                       cloud=cloud, region=region, metastore_id=metastore)
     if recipient.properties:
         payload["properties_kvpairs"] = {"properties": dict(recipient.properties)}
     if recipient.ip_access_list:
         payload["ip_access_list"] = {"allowed_ip_addresses": list(recipient.ip_access_list)}
-    payload["tokens"] = [token_json(t, base_url) for t in recipient.tokens]
+    if recipient.authentication_type == "TOKEN":
+        payload["tokens"] = [token_json(t, base_url) for t in recipient.tokens]
     return payload
 
 
@@ -88,16 +95,46 @@ def create_recipient(call: Call[str]) -> JSONObject:
     auth_type = opt_enum(body, "authentication_type", AUTH_TYPES)
     if auth_type is None:
         raise BadRequest("Field 'authentication_type' is required")
-    if auth_type != "TOKEN":
-        raise BadRequest(f"authentication_type {auth_type} is not supported by the embedded server: use TOKEN")
-    for key in ("data_recipient_global_metastore_id", "sharing_code"):
-        if body.get(key) is not None:
-            raise BadRequest(f"Field '{key}' applies only to DATABRICKS recipients")
+    if auth_type == "OAUTH_CLIENT_CREDENTIALS":  # the SDK: "This option is for provider imports only"
+        raise BadRequest("authentication_type OAUTH_CLIENT_CREDENTIALS is for provider imports only; use "
+                         "OIDC_FEDERATION for a recipient that signs in with its own identity provider")
+    global_id = _sharing_identifier(body, auth_type)
     ips = _ip_list(body)
+    if global_id and ips:  # the Terraform provider: data_recipient_global_metastore_id conflicts with ip_access_list
+        raise BadRequest("ip_access_list applies only to open sharing recipients (TOKEN, OIDC_FEDERATION)")
+    properties = _properties(body) or {}
+    if global_id:
+        properties = {**properties, **databricks_properties(name, global_id)}
     recipient = call.state.metastore.create_recipient(
         name, user=call.who, comment=opt_str(body, "comment"), owner=opt_str(body, "owner"),
-        properties=_properties(body), ip_access_list=ips, expiration_time=_expiration(call))
+        properties=properties, ip_access_list=ips, expiration_time=_expiration(call),
+        authentication_type=auth_type, global_metastore_id=global_id)
     return recipient_json(recipient, call.state.base_url)
+
+
+def _sharing_identifier(body: JSONObject, auth_type: str) -> str | None:
+    """A DATABRICKS recipient's ``<cloud>:<region>:<metastore uuid>`` (required); refused for the other types."""
+    global_id = opt_str(body, "data_recipient_global_metastore_id")
+    if auth_type != "DATABRICKS":
+        for key in ("data_recipient_global_metastore_id", "sharing_code"):
+            if body.get(key) is not None:
+                raise BadRequest(f"Field '{key}' applies only to DATABRICKS recipients")
+        return None
+    if not global_id:
+        raise BadRequest("A DATABRICKS recipient needs data_recipient_global_metastore_id: the sharing identifier "
+                         "<cloud>:<region>:<metastore-uuid> its workspace shows in current_metastore()")
+    if not SHARING_IDENTIFIER.match(global_id):
+        raise BadRequest(f"Invalid sharing identifier '{global_id}': expected <cloud>:<region>:<metastore-uuid>")
+    opt_str(body, "sharing_code")  # accepted (a string) but never stored or returned, as it is a secret
+    return global_id  # as given: a changed spelling would be a perpetual diff for a document
+
+
+def databricks_properties(name: str, global_id: str) -> dict[str, str]:
+    """The reserved properties a workspace adds to a DATABRICKS recipient. The recipient's account id is not
+    known here: a stable stand-in is derived from its sharing identifier."""
+    metastore = global_id.rsplit(":", 1)[-1]
+    return {"databricks.accountId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"sharekit-account:{global_id}")),
+            "databricks.metastoreId": metastore, "databricks.name": name}
 
 
 def get_recipient(call: Call[str]) -> JSONObject:
@@ -141,6 +178,9 @@ def rotate_token(call: Call[str]) -> JSONObject:
         raise BadRequest("Field 'existing_token_expire_in_seconds' is required")
     if seconds < 0:
         raise BadRequest(f"existing_token_expire_in_seconds must not be negative, got {seconds}")
+    kind = call.state.metastore.get_recipient(_name(call)).authentication_type
+    if kind != "TOKEN":
+        raise BadRequest(f"Only TOKEN recipients have tokens to rotate; this recipient is {kind}")
     recipient = call.state.metastore.rotate_recipient_token(_name(call), existing_token_expire_in_seconds=seconds,
                                                             user=call.who)
     return recipient_json(recipient, call.state.base_url)

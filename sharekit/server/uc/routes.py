@@ -7,9 +7,9 @@ from starlette.routing import BaseRoute, Route
 
 from sharekit.server.body import dumps
 from sharekit.server.endpoint import admin, body_name, endpoint, public
-from sharekit.server.paths import UC_API
+from sharekit.server.paths import DATA_SHARING_API, UC_API
 from sharekit.server.routing import RouteGroup
-from sharekit.server.uc import activation, browse, metastores, recipients, shares
+from sharekit.server.uc import activation, browse, federation_policies, metastores, recipients, shares
 
 SHARES = f"{UC_API}/shares"
 RECIPIENTS = f"{UC_API}/recipients"
@@ -60,6 +60,20 @@ def _recipient_routes() -> list[BaseRoute]:
     ]
 
 
+def _federation_routes() -> list[BaseRoute]:
+    policies = DATA_SHARING_API + "/recipients/{recipient}/federation-policies"
+    return [
+        Route(policies, endpoint("createRecipientFederationPolicy", federation_policies.create_policy, guard=admin,
+                                 fields=federation_policies.CREATE_FIELDS, audit_params=body_name), methods=["POST"]),
+        Route(policies, endpoint("listRecipientFederationPolicies", federation_policies.list_policies, guard=admin),
+              methods=["GET"]),
+        Route(policies + "/{name}", endpoint("getRecipientFederationPolicy", federation_policies.get_policy,
+                                             guard=admin), methods=["GET"]),
+        Route(policies + "/{name}", endpoint("deleteRecipientFederationPolicy", federation_policies.delete_policy,
+                                             guard=admin), methods=["DELETE"]),
+    ]
+
+
 def _browse_routes() -> list[BaseRoute]:
     return [
         Route(f"{UC_API}/catalogs", endpoint("listCatalogs", browse.list_catalogs, guard=admin), methods=["GET"]),
@@ -95,4 +109,5 @@ def _metastore_routes() -> list[BaseRoute]:
 
 def routes() -> list[BaseRoute]:
     return [RouteGroup(UC_API + "/", [*_share_routes(), *_recipient_routes(), *_browse_routes(),
-                                      *_metastore_routes()])]
+                                      *_metastore_routes()]),
+            RouteGroup(DATA_SHARING_API + "/", _federation_routes())]
