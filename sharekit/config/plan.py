@@ -255,6 +255,7 @@ class _Planner:
 
         defined_shares = {s.name for s in self.config.shares}
         defined_recipients = {r.name for r in self.config.recipients}
+        merged = {s.name for s in self.config.shares if s.merge}
         desired: dict[str, set[str]] = {name: set() for name in defined_shares}
         for index, grant in enumerate(self.config.grants):
             if grant.share not in defined_shares and (self.prune or grant.share not in self.live.share_names):
@@ -269,7 +270,8 @@ class _Planner:
             current = self.live.shares.get(share)
             holders = (current.grants or set()) if current is not None else set()
             add = sorted(desired[share] - holders)
-            revoke = sorted(holders - desired[share]) if share in defined_shares else []
+            # a share in merge mode is additive for its grants too: another document may have granted them
+            revoke = sorted(holders - desired[share]) if share in defined_shares - merged else []
             if not add and not revoke:
                 continue
             changes = [sharing.PermissionsChange(principal=r, add=["SELECT"]) for r in add]
