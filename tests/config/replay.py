@@ -62,7 +62,7 @@ RECORDED: dict[str, Any] = {
                  "partitions": [{"values": [{"name": "region", "op": "EQUAL", "recipient_property_key": "region"}]}],
                  **ADDED},
                 {"name": "main.sales.refunds", "data_object_type": "TABLE", "shared_as": "sales.refunds",
-                 "history_data_sharing_status": "DISABLED", **{**ADDED, "status": "PERMISSION_DENIED"}},
+                 "history_data_sharing_status": "DISABLED", **ADDED, "status": "PERMISSION_DENIED"},
             ],
         },
         # An object of a type newer than this SDK: the SDK turns an unknown enum string into None
