@@ -215,7 +215,7 @@ class _Planner:
                               [Action("update", "recipient", spec.name,
                                       detail="changes " + ", ".join(sorted(changes)))])
             self.policies(index, spec, current)
-            if spec.owner is not None and spec.owner != (current.owner if current else None):
+            if current is not None and spec.owner is not None and spec.owner != current.owner:
                 self.step("recipients", "update", {"name": spec.name, "owner": spec.owner},
                           [Action("update", "recipient", spec.name, detail=f"owner {spec.owner}")])
 
@@ -234,6 +234,8 @@ class _Planner:
             kwargs["expiration_time"] = spec.expires
         if spec.sharing_id:
             kwargs["data_recipient_global_metastore_id"] = spec.sharing_id
+        if spec.owner is not None:  # recipients.create takes the owner (resource_recipient_test.go TestCreateRecipient)
+            kwargs["owner"] = spec.owner
         self.step("recipients", "create", kwargs,
                   [Action("create", "recipient", spec.name, detail=spec.authentication_type)])
 

@@ -135,7 +135,7 @@ def _share_update(state: dict[str, Any], name: str, body: dict[str, Any]) -> tup
             continue
         if update["action"] == "ADD" and data["name"] in objects:
             return 400, {"error_code": "RESOURCE_ALREADY_EXISTS", "message": f"Shared object '{data['name']}' exists"}
-        stored = {**objects.get(data["name"], {}), **{k: v for k, v in data.items() if k != "content"}, **ADDED}
+        stored = {**objects.get(data["name"], {}), **data, **ADDED}  # a notebook's content is answered back
         if stored.get("history_data_sharing_status") == "ENABLED":
             stored["cdf_enabled"] = True  # what the workspace answers
         objects[data["name"]] = stored

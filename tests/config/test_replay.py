@@ -227,3 +227,34 @@ def test_rules_the_api_enforces_are_refused_before_any_write_naming_the_line(
                         "      - {name: c.s.new_notebook, type: NOTEBOOK_FILE}\n")
     assert "line 5" in str(err.value) and "content_file" in str(err.value)
     assert state.writes == []
+
+
+def test_a_notebook_is_added_with_its_file_content_base64(replay: tuple[Replay, WorkspaceClient],
+                                                         tmp_path: Any) -> None:
+    import base64
+
+    from sharekit.config.loader import load
+
+    state, client = replay
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "report.py").write_bytes(b"# Databricks notebook source\nprint('hello')\n")
+    document = tmp_path / "share.yaml"
+    document.write_text("shares:\n  - name: test_share\n    objects_mode: merge\n    tables:\n"
+                        "      - {name: catalog.schema.report, type: NOTEBOOK_FILE, shared_as: report.py,\n"
+                        "         content_file: notebooks/report.py}\n")
+    plan = make_plan(client, load(document), check_tables=False)
+    assert ops(plan) == [("add", "object", "test_share", "catalog.schema.report")]
+    assert apply_plan(client, plan).ok
+    [body] = state.writes_to("/shares/test_share")
+    sent = body["updates"][0]["data_object"]
+    assert base64.b64decode(sent["content"]) == b"# Databricks notebook source\nprint('hello')\n"
+    assert sent["string_shared_as"] == "report.py" and "shared_as" not in sent
+    assert not make_plan(client, load(document), check_tables=False).has_changes
+    (tmp_path / "notebooks" / "report.py").write_bytes(b"print('changed')\n")
+    changed = make_plan(client, load(document), check_tables=False)
+    assert [(a.op, a.detail) for a in changed.actions] == [("update", "changes content; NOTEBOOK_FILE; as report.py")]
+    assert changed.steps[0].kwargs["updates"][0].data_object.content == base64.b64encode(b"print('changed')\n").decode()
+    (tmp_path / "notebooks" / "report.py").unlink()
+    with pytest.raises(ConfigError) as err:
+        load(document)
+    assert "line 6" in str(err.value) and "cannot read notebooks/report.py" in str(err.value)
