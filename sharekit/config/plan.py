@@ -55,6 +55,9 @@ class Plan:
         parts = ", ".join(f"{n} {op}" for op, n in counts.items())
         return f"{len(self.actions)} change(s) in {len(self.steps)} call(s): {parts}"
 
+    def __str__(self) -> str:
+        return self.text()
+
     def text(self) -> str:
         """The plan as lines of text: the summary, each action, then the warnings."""
         lines = [self.summary()] + [f"  {action}" for action in self.actions]
