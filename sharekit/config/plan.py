@@ -1,9 +1,11 @@
 """Diff a document against the live workspace into ordered actions, grouped into the fewest write calls.
 
 Order: views → create shares → share updates (removals, then additions, then updates; up to 100 object changes
-per call, the comment riding on the first) → create/update recipients → one permissions call per share →
-(with ``prune``) delete recipients → delete shares. Inside a share the document is the whole truth; shares and
-recipients it does not mention are left alone unless ``prune``.
+per call, the comment riding on the first; a share's owner last, in a call of its own) → create/update recipients
+(owner last) and their federation policies → one permissions call per share → (with ``prune``) delete recipients
+→ delete shares. A share the document names is authoritative over its objects and grants unless it says
+``objects_mode: merge`` (plan_objects.py); shares and recipients it does not mention are left alone unless
+``prune`` — and even then nothing of a kind no document can name (object_types.NAMEABLE, RECIPIENT_TYPES).
 """
 
 from __future__ import annotations
