@@ -98,9 +98,11 @@ class ObjectState:
                    obj.start_version if history else None, _live_content_hash(obj) if kind == "NOTEBOOK_FILE" else None,
                    status)
 
-    def to_sdk(self, content: bytes | None = None, *, alias: bool = True) -> sharing.SharedDataObject:
+    def to_sdk(self, content: bytes | None = None, *, update: bool = False) -> sharing.SharedDataObject:
         """The object as sent: only the fields its type takes, history without cdf_enabled (the API refuses both),
-        the alias in ``shared_as`` or ``string_shared_as`` by type, a notebook's content base64-encoded."""
+        the alias in ``shared_as`` or ``string_shared_as`` by type, a notebook's content base64-encoded. An ADD
+        names history only when enabled (DISABLED is the default; the provider's recorded ADD bodies carry just
+        name, type and comment); an UPDATE always says it."""
         from databricks.sdk.service import sharing
 
         kind = self.type
@@ -111,9 +113,9 @@ class ObjectState:
                 for column, op, value, key in part])
             for part in self.partitions] or None
         history = None
-        if kind in object_types.HISTORY_TYPES:
+        if kind in object_types.HISTORY_TYPES and (self.history or update):
             history = sharing.SharedDataObjectHistoryDataSharingStatus("ENABLED" if self.history else "DISABLED")
-        field_name = object_types.wire_alias_field(kind) if alias and self.shared_as else None
+        field_name = object_types.wire_alias_field(kind) if self.shared_as else None
         return sharing.SharedDataObject(
             name=self.name,
             data_object_type=sharing.SharedDataObjectDataObjectType(kind),

@@ -54,7 +54,7 @@ def _update(kind: str, state: ObjectState, content: bytes | None = None) -> Shar
     from databricks.sdk.service.sharing import SharedDataObjectUpdate as Update
     from databricks.sdk.service.sharing import SharedDataObjectUpdateAction as Kind
 
-    return Update(action=Kind(kind), data_object=state.to_sdk(content))
+    return Update(action=Kind(kind), data_object=state.to_sdk(content, update=kind == "UPDATE"))
 
 
 @dataclass
