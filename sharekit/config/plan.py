@@ -270,8 +270,11 @@ class _Planner:
                 self.issues.append(self.document.issue(("grants", index, "share"),
                                                        f"share {grant.share} is not defined here or in the workspace{why}"))
             if grant.recipient not in defined_recipients and (self.prune or grant.recipient not in self.live.recipients):
-                self.issues.append(self.document.issue(("grants", index, "recipient"),
-                                                       f"recipient {grant.recipient} is not defined here or in the workspace"))
+                why = (" (with prune, grant only recipients the document defines)"
+                       if self.prune and grant.recipient in self.live.recipients else "")
+                self.issues.append(self.document.issue(
+                    ("grants", index, "recipient"), f"recipient {grant.recipient} is not defined here"
+                    + ("" if why else " or in the workspace") + why))
             desired.setdefault(grant.share, set()).add(grant.recipient)
         for share in sorted(desired):
             current = self.live.shares.get(share)

@@ -258,3 +258,20 @@ def test_a_notebook_is_added_with_its_file_content_base64(replay: tuple[Replay, 
     with pytest.raises(ConfigError) as err:
         load(document)
     assert "line 6" in str(err.value) and "cannot read notebooks/report.py" in str(err.value)
+
+
+def test_share_owner_is_changed_last_in_a_call_of_its_own_and_exported(
+        replay: tuple[Replay, WorkspaceClient]) -> None:
+    state, client = replay
+    document = export(client).replace("comment: every kind\n    owner: admin@example.com",
+                                      "comment: every kind, owned by a group\n    owner: sharing-admins")
+    assert document.count("sharing-admins") == 1
+    plan = plan_of(client, document)
+    assert [(a.op, a.target, a.detail) for a in plan.actions] == [
+        ("update", "test_share", "comment 'every kind, owned by a group'"),
+        ("update", "test_share", "owner sharing-admins")]
+    assert apply_plan(client, plan).ok
+    assert state.writes_to("/shares/test_share") == [{"comment": "every kind, owned by a group"},
+                                                     {"owner": "sharing-admins"}]
+    assert "owner: sharing-admins" in export(client)
+    assert not plan_of(client, document).has_changes
