@@ -102,7 +102,8 @@ class ObjectState:
         """The object as sent: only the fields its type takes, history without cdf_enabled (the API refuses both),
         the alias in ``shared_as`` or ``string_shared_as`` by type, a notebook's content base64-encoded. An ADD
         names history only when enabled (DISABLED is the default; the provider's recorded ADD bodies carry just
-        name, type and comment); an UPDATE always says it."""
+        name, type and comment); an UPDATE always says it, and never carries the alias (the provider's
+        pluginfw ``resource_share.go`` diff(): "do not send SharedAs" on UPDATE; an alias changes by REMOVE + ADD)."""
         from databricks.sdk.service import sharing
 
         kind = self.type
@@ -115,7 +116,7 @@ class ObjectState:
         history = None
         if kind in object_types.HISTORY_TYPES and (self.history or update):
             history = sharing.SharedDataObjectHistoryDataSharingStatus("ENABLED" if self.history else "DISABLED")
-        field_name = object_types.wire_alias_field(kind) if self.shared_as else None
+        field_name = object_types.wire_alias_field(kind) if self.shared_as and not update else None
         return sharing.SharedDataObject(
             name=self.name,
             data_object_type=sharing.SharedDataObjectDataObjectType(kind),

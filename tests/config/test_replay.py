@@ -81,6 +81,7 @@ grants:
     assert update["action"] == "UPDATE"
     assert update["data_object"]["history_data_sharing_status"] == "ENABLED"
     assert "cdf_enabled" not in update["data_object"]
+    assert "shared_as" not in update["data_object"]  # an UPDATE never carries the alias (pluginfw diff())
     assert not plan_of(client, changed).has_changes
 
 
