@@ -22,9 +22,9 @@ from sharekit.config.model import (
     EMAIL_PROPERTY,
     RECIPIENT_TYPES,
     ObjectSpec,
-    PartitionValueSpec,
     RecipientSpec,
 )
+from sharekit.config.partition_spec import PartitionValueSpec
 
 if TYPE_CHECKING:
     from databricks.sdk.service import sharing

@@ -371,11 +371,11 @@ def semantic_issues(config: ShareConfig) -> list[tuple[tuple[str | int, ...], st
                 issues.append((path, f"{obj.name!r} is listed twice in share {share.name!r}"))
             names.setdefault(obj.name, o_index)
             if object_types.aliasable(obj.type):
-                key = f"{object_types.wire_alias_field(obj.type)}:{obj.alias}"
-                if key in aliases:
+                alias_key = f"{object_types.wire_alias_field(obj.type)}:{obj.alias}"
+                if alias_key in aliases:
                     what = "tables" if obj.type in object_types.TABLE_LIKE else "objects"
                     issues.append((path, f"recipients would see two {what} named {obj.alias!r}; set shared_as"))
-                aliases.setdefault(key, o_index)
+                aliases.setdefault(alias_key, o_index)
     pairs: dict[tuple[str, str], int] = {}
     for index, grant in enumerate(config.grants):
         key = (grant.share, grant.recipient)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sharekit.config import live as live_reads
 from sharekit.config import object_types
-from sharekit.config.actions import Action, Step
+from sharekit.config.actions import SYMBOLS, Action, Step
 from sharekit.config.calls import count_calls
 from sharekit.config.comparable import ObjectState, RecipientState, recipient_changes
 from sharekit.config.federation import policy_calls
@@ -356,3 +356,6 @@ def make_plan(client: WorkspaceClient, document: Document, *, prune: bool = Fals
     ``pii``: the workspace (or client) whose added objects get the PII check (warnings in ``plan.warnings``);
     with ``strict`` a finding is a ConfigError instead, so nothing is applied."""
     return _Planner(client, document, prune, check_tables, pii, strict).build()
+
+
+__all__ = ["MAX_UPDATES_PER_CALL", "SYMBOLS", "Action", "Plan", "Step", "make_plan"]
