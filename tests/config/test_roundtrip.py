@@ -52,9 +52,13 @@ def shared_objects(draw: st.DrawFn) -> list[sharing.SharedDataObject]:
     return out
 
 
+OWNERS = (None, "data-team", "sharing-admins")  # None: the creator stays the owner
+
+
 @st.composite
 def workspace_states(draw: st.DrawFn) -> dict[str, Any]:
     shares = {name: draw(shared_objects()) for name in draw(st.lists(st.sampled_from(SHARES), unique=True))}
+    owners = {name: draw(st.sampled_from(OWNERS)) for name in SHARES + RECIPIENTS}
     recipients = {}
     for index, name in enumerate(draw(st.lists(st.sampled_from(RECIPIENTS), unique=True))):
         kind = draw(st.sampled_from(RECIPIENT_TYPES))
@@ -77,7 +81,7 @@ def workspace_states(draw: st.DrawFn) -> dict[str, Any]:
         recipients[name] = spec
     pairs = [(s, r) for s in shares for r in recipients]
     grants = draw(st.lists(st.sampled_from(pairs), unique=True)) if pairs else []
-    return {"shares": shares, "recipients": recipients, "grants": grants}
+    return {"shares": shares, "recipients": recipients, "grants": grants, "owners": owners}
 
 
 def reset(ws: Workspace) -> None:
@@ -96,6 +100,12 @@ def create(ws: Workspace, state: dict[str, Any]) -> None:
                 action=sharing.SharedDataObjectUpdateAction.ADD, data_object=obj) for obj in objects])
     for name, spec in state["recipients"].items():
         client.recipients.create(name, **spec)
+    for name in state["shares"]:
+        if state["owners"][name]:
+            client.shares.update(name, owner=state["owners"][name])
+    for name in state["recipients"]:
+        if state["owners"][name]:
+            client.recipients.update(name, owner=state["owners"][name])
     for share, recipient in state["grants"]:
         client.shares.update_permissions(share, changes=[sharing.PermissionsChange(principal=recipient,
                                                                                    add=["SELECT"])])
@@ -109,6 +119,9 @@ def test_export_load_plan_is_no_change(module_ws: Workspace, state: dict[str, An
     create(module_ws, state)
     text = export(module_ws)
     document = loads(text)
+    owners = {s.name: s.owner for s in document.config.shares} | {r.name: r.owner for r in document.config.recipients}
+    for name in [*state["shares"], *state["recipients"]]:
+        assert owners[name] and owners[name] == (state["owners"][name] or owners[name])  # owner round-trips
     for prune in (False, True):
         plan = make_plan(module_ws.client, document, prune=prune)
         assert not plan.has_changes, (text, [str(a) for a in plan.actions])
