@@ -160,6 +160,8 @@ def _data_path(data: Any, loc: Path_) -> Path_:
     path: list[Any] = []
     current = data
     for part in loc:
+        if part == "tables" and isinstance(current, dict) and "tables" not in current and "objects" in current:
+            part = "objects"  # a share's objects: is validated as tables:
         if isinstance(current, dict) and part in current or isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
             path.append(part)
             current = current[part]

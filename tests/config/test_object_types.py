@@ -96,3 +96,9 @@ recipients:
       - {name: nightly-job, issuer: "https://idp.example.com", audiences: api://x, subject_claim: azp, subject: c1}
 """).config.recipients
     assert recipient.manages_policies and recipient.federation_policies[0].audiences == ["api://x"]
+
+
+def test_errors_under_objects_name_the_object_line() -> None:
+    with pytest.raises(ConfigError) as err:
+        loads("shares:\n  - name: s\n    objects:\n      - m.s.t\n      - {name: m.s.v, type: VOLUME, history: true}\n")
+    assert "line 5" in str(err.value) and "shared without history" in str(err.value)
