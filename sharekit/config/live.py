@@ -86,14 +86,12 @@ def read_recipient_grants(client: WorkspaceClient, recipient: str) -> set[str]:
             if entry.share_name and _grants_select(entry.privilege_assignments)}
 
 
-def read_recipients(client: WorkspaceClient, policies_of: Iterable[str] | None = None) -> dict[str, RecipientState]:
-    """Every recipient; the federation policies of the OIDC_FEDERATION ones named in ``policies_of`` (all of them
-    when None) are read too."""
+def read_recipients(client: WorkspaceClient, *, policies: bool = False) -> dict[str, RecipientState]:
+    """Every recipient; with ``policies`` the federation policies of the OIDC_FEDERATION ones too (export)."""
     out = {}
-    wanted = None if policies_of is None else set(policies_of)
     for info in client.recipients.list():
         state = RecipientState.from_sdk(info)
-        if state.authentication_type == "OIDC_FEDERATION" and (wanted is None or state.name in wanted):
+        if policies and state.authentication_type == "OIDC_FEDERATION":
             state = replace(state, policies=read_policies_or_none(client, state.name))
         out[state.name] = state
     return out
@@ -147,5 +145,5 @@ def read_full(client: WorkspaceClient, shares: Iterable[str] | None = None) -> L
         share = read_share(client, name)
         share.grants = read_grants(client, name)
         state.shares[share.name] = share
-    state.recipients = read_recipients(client)
+    state.recipients = read_recipients(client, policies=True)
     return state

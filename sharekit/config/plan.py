@@ -18,7 +18,7 @@ from sharekit.config import object_types
 from sharekit.config.actions import SYMBOLS, Action, Step
 from sharekit.config.calls import count_calls
 from sharekit.config.comparable import ObjectState, RecipientState, recipient_changes
-from sharekit.config.federation import policy_calls
+from sharekit.config.federation import PolicyState, policy_calls
 from sharekit.config.loader import ConfigError, Document, Issue
 from sharekit.config.model import RecipientSpec, ShareSpec
 from sharekit.config.plan_objects import diff_objects, status_notices
@@ -90,8 +90,7 @@ class _Planner:
     def read(self) -> None:
         client, live = self.client, self.live
         live.share_names = live_reads.list_share_names(client)
-        live.recipients = live_reads.read_recipients(
-            client, [r.name for r in self.config.recipients if r.manages_policies])
+        live.recipients = live_reads.read_recipients(client)
         for share in self.config.shares:
             if share.name in live.share_names:
                 live.shares[share.name] = live_reads.read_share(client, share.name)
@@ -248,11 +247,14 @@ class _Planner:
         """An OIDC_FEDERATION recipient's federation policies, when the document lists them."""
         if not spec.manages_policies:
             return
-        if current is not None and current.policies is None:
+        live: tuple[PolicyState, ...] | None = ()
+        if current is not None:  # read here, not in read(): only recipients whose policies the document manages
+            live = current.policies if current.policies is not None else live_reads.read_policies_or_none(
+                self.client, spec.name)
+        if live is None:
             self.issues.append(self.document.issue(("recipients", index, "federation_policies"), (
                 f"the workspace has no federation-policy API for recipient {spec.name}")))
             return
-        live = current.policies or () if current is not None else ()
         for method, op, kwargs, name in policy_calls(spec.name, spec.federation_policies, live):
             self.step("recipient_federation_policies", method, kwargs,
                       [Action(op, "policy", spec.name, name, "federation policy")])
