@@ -364,14 +364,16 @@ def semantic_issues(config: ShareConfig) -> list[tuple[tuple[str | int, ...], st
     first_seen([v.name for v in config.views], "views")
     for s_index, share in enumerate(config.shares):
         names: dict[str, int] = {}
-        aliases: dict[str, int] = {}  # keyed by wire field and alias
+        aliases: dict[str, int] = {}  # keyed by alias group and alias
         for o_index, obj in enumerate(share.tables):
             path = ("shares", s_index, "tables", o_index)
             if obj.name in names:
                 issues.append((path, f"{obj.name!r} is listed twice in share {share.name!r}"))
             names.setdefault(obj.name, o_index)
             if object_types.aliasable(obj.type):
-                alias_key = f"{object_types.wire_alias_field(obj.type)}:{obj.alias}"
+                # shared_as is unique among table-like objects, string_shared_as among objects of one type (SDK)
+                group = "table" if obj.type in object_types.TABLE_LIKE else obj.type
+                alias_key = f"{group}:{obj.alias}"
                 if alias_key in aliases:
                     what = "tables" if obj.type in object_types.TABLE_LIKE else "objects"
                     issues.append((path, f"recipients would see two {what} named {obj.alias!r}; set shared_as"))

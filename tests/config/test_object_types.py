@@ -102,3 +102,13 @@ def test_errors_under_objects_name_the_object_line() -> None:
     with pytest.raises(ConfigError) as err:
         loads("shares:\n  - name: s\n    objects:\n      - m.s.t\n      - {name: m.s.v, type: VOLUME, history: true}\n")
     assert "line 5" in str(err.value) and "shared without history" in str(err.value)
+
+
+def test_aliases_are_unique_per_group_as_the_sdk_says() -> None:
+    # SharedDataObject docstrings: shared_as unique in the share; string_shared_as unique for objects of one type
+    loads("shares:\n  - name: s\n    tables:\n      - {name: m.s.v, type: VOLUME, shared_as: a.b}\n"
+          "      - {name: m.s.m, type: MODEL, shared_as: a.b}\n      - {name: m.s.t, shared_as: a.b}\n")
+    with pytest.raises(ConfigError) as err:
+        loads("shares:\n  - name: s\n    tables:\n      - {name: m.s.v, type: VOLUME, shared_as: a.b}\n"
+              "      - {name: m.s.w, type: VOLUME, shared_as: a.b}\n")
+    assert "line 5" in str(err.value) and "two objects named 'a.b'" in str(err.value)
