@@ -80,10 +80,10 @@ class ObjectState:
     def from_sdk(cls, obj: sharing.SharedDataObject) -> ObjectState:
         # An enum value this SDK does not know arrives as None: never guess TABLE for it (it could be removed).
         kind = obj.data_object_type.value if obj.data_object_type is not None else object_types.UNKNOWN
-        name = (obj.name or "").lower() if kind != "NOTEBOOK_FILE" else (obj.name or "").strip().lower()
+        name = (obj.name or "").lower() if kind != "NOTEBOOK_FILE" else (obj.name or "").strip()  # kept as given
         alias = _live_alias(obj, kind, name)
         parts = set()
-        for part in obj.partitions or []:
+        for part in (obj.partitions or []) if kind in object_types.PARTITION_TYPES else []:
             values = tuple(sorted(
                 ((v.name or "").lower(), v.op.value if v.op is not None else "EQUAL",
                  None if v.recipient_property_key else v.value, v.recipient_property_key or None)

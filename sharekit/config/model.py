@@ -132,7 +132,7 @@ def _object_name(value: str, kind: str) -> str:
         name = value.strip()
         if not name or len(name) > names.MAX_NAME_LENGTH or names.FORBIDDEN_IN_NAME.search(name.replace(".", "")):
             raise ValueError(f"notebook name {value!r} must not contain spaces, '/' or control characters")
-        return name.lower()
+        return name  # kept as given: the workspace keeps a notebook's name as given
     return check_full_name(value, object_types.NAME_PARTS[kind], f"{kind.lower()} name")
 
 

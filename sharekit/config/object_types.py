@@ -24,8 +24,9 @@ UNKNOWN = "UNKNOWN"
 # History (time travel, and CDF where the table has it) and start_version: Delta-backed tables and whole schemas.
 # Views and foreign tables have no Delta history; volumes, models, functions, notebooks and feature specs none.
 HISTORY_TYPES = frozenset({"TABLE", "MATERIALIZED_VIEW", "STREAMING_TABLE", "SCHEMA"})
-# Partition filters: Delta-backed tables only (a view is filtered in its own SQL).
-PARTITION_TYPES = frozenset({"TABLE", "MATERIALIZED_VIEW", "STREAMING_TABLE"})
+# Partition filters: tables only (a view is filtered in its own SQL; the SDK is silent on the other table-like
+# kinds, and the embedded server takes partitions on tables only — docs/databricks-compatibility.md).
+PARTITION_TYPES = frozenset({"TABLE"})
 NOTEBOOK_ALIAS = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}$")
 # How many dot-separated parts the full name has (schemas are catalog.schema; the rest catalog.schema.object).
 NAME_PARTS = {kind: (2 if kind == "SCHEMA" else 3) for kind in OBJECT_TYPES}

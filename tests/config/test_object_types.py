@@ -112,3 +112,11 @@ def test_aliases_are_unique_per_group_as_the_sdk_says() -> None:
         loads("shares:\n  - name: s\n    tables:\n      - {name: m.s.v, type: VOLUME, shared_as: a.b}\n"
               "      - {name: m.s.w, type: VOLUME, shared_as: a.b}\n")
     assert "line 5" in str(err.value) and "two objects named 'a.b'" in str(err.value)
+
+
+def test_a_notebook_keeps_its_name_as_given_and_partitions_are_for_tables() -> None:
+    [share] = loads("shares:\n  - name: s\n    tables:\n      - {name: m.s.Weekly_Report, type: NOTEBOOK_FILE}\n"
+                    ).config.shares
+    assert share.tables[0].name == "m.s.Weekly_Report"
+    with pytest.raises(ConfigError, match="takes no partitions"):
+        loads("shares:\n  - name: s\n    tables:\n      - {name: m.s.mv, type: MATERIALIZED_VIEW, partitions: [{a: 1}]}\n")
