@@ -201,9 +201,10 @@ class RecipientState:
     activation_url: str | None = None
     token_expires: int | None = None
     owner: str | None = None
-    # The workspace's own databricks.* properties: never compared or exported, but written back with every
-    # properties update, because an update replaces the whole map (resource_recipient.go
-    # recepientPropertiesSuppressDiff; SecurablePropertiesKvPairs).
+    # The workspace's own databricks.* properties: never compared, exported or sent. The client "can't set them"
+    # and the workspace keeps them when an update leaves them out (terraform-provider-databricks
+    # sharing/resource_recipient.go: Read drops them, recepientPropertiesSuppressDiff hides the "1 → 0" they
+    # cause); the embedded server refuses a request that sets one.
     reserved: dict[str, str] = field(default_factory=dict, compare=False)
     policies: tuple[PolicyState, ...] | None = None  # OIDC_FEDERATION: its federation policies (None = not read)
 
@@ -266,9 +267,8 @@ def recipient_changes(spec: RecipientSpec, live: RecipientState) -> dict[str, An
     if spec.comment is not None and spec.comment != live.comment:
         changes["comment"] = spec.comment
     if spec.manages_properties and spec.all_properties() != live.properties:
-        # read-modify-write: the update replaces the whole map, so the workspace's databricks.* keys go back too
-        changes["properties_kvpairs"] = sharing.SecurablePropertiesKvPairs(
-            properties={**live.reserved, **spec.all_properties()})
+        # the whole map of the properties the document manages; the workspace keeps its own databricks.* keys
+        changes["properties_kvpairs"] = sharing.SecurablePropertiesKvPairs(properties=spec.all_properties())
     if "ip_access_list" in spec.model_fields_set and tuple(sorted(spec.ip_access_list)) != live.ip_access_list:
         changes["ip_access_list"] = sharing.IpAccessList(allowed_ip_addresses=list(spec.ip_access_list))
     if spec.expires is not None and spec.expires != live.expires:

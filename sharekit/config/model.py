@@ -278,6 +278,9 @@ class RecipientSpec(_Strict):
             raise ValueError("a DATABRICKS recipient needs sharing_id (the recipient's metastore sharing identifier)")
         if self.authentication_type != "DATABRICKS" and self.sharing_id:
             raise ValueError("sharing_id is only for DATABRICKS recipients")
+        if self.authentication_type == "DATABRICKS" and self.ip_access_list:
+            # resource_recipient.go: data_recipient_global_metastore_id ConflictsWith ip_access_list
+            raise ValueError("an IP access list is only for open-sharing recipients, not DATABRICKS ones")
         if self.authentication_type != "OIDC_FEDERATION" and "federation_policies" in self.model_fields_set:
             raise ValueError("federation_policies are only for OIDC_FEDERATION recipients")
         seen = [p.name for p in self.federation_policies]

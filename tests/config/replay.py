@@ -5,8 +5,9 @@ The real ``databricks-sdk`` talks HTTP to it (nothing of the SDK is mocked). Its
 source is named beside its data) and changes as a workspace would on writes, refusing what a workspace refuses:
 ``history_data_sharing_status: ENABLED`` together with ``cdf_enabled`` (the provider's
 ``suppressCDFEnabledDiff``: "API does not accept both fields to be set"), ``shared_as`` on a non-table object and
-``string_shared_as`` on a table-like one (SDK ``SharedDataObject`` docstrings). Every write body is kept in
-``writes`` for the tests to read.
+``string_shared_as`` on a table-like one (SDK ``SharedDataObject`` docstrings), a ``databricks.*`` recipient
+property (which the workspace sets and keeps itself: terraform-provider-databricks ``sharing/resource_recipient.go``
+Read, "we can't set them"). Every write body is kept in ``writes`` for the tests to read.
 """
 
 from __future__ import annotations
@@ -143,6 +144,20 @@ def _share_update(state: dict[str, Any], name: str, body: dict[str, Any]) -> tup
     return 200, share
 
 
+def _recipient_update(recipient: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
+    """properties_kvpairs replaces the map of settable properties; the workspace's own databricks.* keys cannot be
+    set and stay (resource_recipient.go: "we can't set them"; recepientPropertiesSuppressDiff)."""
+    new = (body.get("properties_kvpairs") or {}).get("properties")
+    if new is not None:
+        if any(key.startswith("databricks.") for key in new):
+            return 400, {"error_code": "INVALID_PARAMETER_VALUE", "message": "databricks.* properties are read-only"}
+        old = (recipient.get("properties_kvpairs") or {}).get("properties") or {}
+        kept = {k: v for k, v in old.items() if k.startswith("databricks.")}
+        body = {**body, "properties_kvpairs": {"properties": {**kept, **new}}}
+    recipient.update(body)
+    return 200, recipient
+
+
 class _Handler(BaseHTTPRequestHandler):
     replay: Replay
 
@@ -202,6 +217,9 @@ def _get(state: dict[str, Any], path: str, query: dict[str, list[str]]) -> tuple
             {"principal": m[1], "privileges": ["SELECT"]}]} for s in shares]}
     if m := re.fullmatch("/api/2.0/data-sharing/recipients/([^/]+)/federation-policies", path):
         return 200, {"policies": state["policies"].get(m[1], [])}
+    if m := re.fullmatch(f"{UC}/recipients/([^/]+)", path):
+        recipient = state["recipients"].get(m[1])
+        return (200, recipient) if recipient else _missing(f"recipient {m[1]}")
     return _missing(path)
 
 
@@ -220,9 +238,7 @@ def route(state: dict[str, Any], method: str, path: str, query: dict[str, list[s
     if method == "PATCH" and (m := re.fullmatch(f"{UC}/shares/([^/]+)", path)):
         return _share_update(state, m[1], body)
     if method == "PATCH" and (m := re.fullmatch(f"{UC}/recipients/([^/]+)", path)):
-        recipient = state["recipients"][m[1]]
-        recipient.update(body)  # properties_kvpairs replaces the whole map, as on a workspace
-        return 200, recipient
+        return _recipient_update(state["recipients"][m[1]], body)
     if method == "POST" and (m := re.fullmatch("/api/2.0/data-sharing/recipients/([^/]+)/federation-policies", path)):
         state["policies"].setdefault(m[1], []).append(body)
         return 200, body

@@ -187,10 +187,12 @@ recipients:
     result = apply(client, loads(document), check_tables=False, pii=False)
     assert result.ok, result.summary()
     properties, owner = state.writes_to("/recipients/partner_ws")
-    assert properties["properties_kvpairs"]["properties"] == {
-        "databricks.accountId": "a1b2", "databricks.metastoreId": "0c1f5d4e", "databricks.name": "partner",
-        "region": "US"}  # read-modify-write: the reserved keys go back with the change
+    # never sent: the client cannot set them and the workspace keeps them (the replay refuses them, as B's server)
+    assert properties["properties_kvpairs"]["properties"] == {"region": "US"}
     assert owner == {"owner": "data-team"}  # in a call of its own, after the other changes
+    kept = client.recipients.get("partner_ws").properties_kvpairs.properties
+    assert kept == {"databricks.accountId": "a1b2", "databricks.metastoreId": "0c1f5d4e", "databricks.name": "partner",
+                    "region": "US"}
     assert "owner: data-team" in export(client)
     assert not plan_of(client, document).has_changes
 
