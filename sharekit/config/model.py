@@ -180,7 +180,7 @@ class FederationPolicySpec(_Strict):
 
     name: str
     issuer: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
-    audiences: list[str] = Field(default_factory=list)
+    audiences: list[str] = Field(min_length=1)  # a token's aud must match one (OidcFederationPolicy docstring)
     subject_claim: str
     subject: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
     comment: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
@@ -196,7 +196,10 @@ class FederationPolicySpec(_Strict):
     @field_validator("audiences", mode="before")
     @classmethod
     def _audiences(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
+        value = [value] if isinstance(value, str) else value
+        if isinstance(value, list) and any(not isinstance(v, str) or not v.strip() for v in value):
+            raise ValueError("each audience is a non-empty string")
+        return value
 
     @field_validator("subject_claim")
     @classmethod

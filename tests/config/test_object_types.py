@@ -79,6 +79,10 @@ def test_fields_that_do_not_belong_to_the_type_are_refused_naming_the_line(entry
     (("{name: r, authentication_type: OIDC_FEDERATION, federation_policies: [{name: p, issuer: i, "
      "subject_claim: email, subject: s}]}"), "subject_claim 'email' is not supported"),
     ("{name: r, authentication_type: OIDC_FEDERATION, sharing_id: x}", "only for DATABRICKS"),
+    (("{name: r, authentication_type: OIDC_FEDERATION, federation_policies: [{name: p, issuer: i, "
+     "subject_claim: sub, subject: s}]}"), "required field is missing"),
+    ("{name: r, authentication_type: DATABRICKS, sharing_id: 'aws:us:1', ip_access_list: [10.0.0.0/8]}",
+     "only for open-sharing recipients"),
 ])
 def test_recipient_types_and_policies_are_checked(recipient: str, message: str) -> None:
     with pytest.raises(ConfigError) as err:

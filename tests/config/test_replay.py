@@ -159,7 +159,8 @@ recipients:
     federation_policies:
       - {name: nightly-job, issuer: "https://login.microsoftonline.com/tenant/v2.0", audiences: [api://other],
          subject_claim: azp, subject: 0000-client-id, comment: nightly sync}
-      - {name: analysts, issuer: "https://idp.example.com", subject_claim: groups, subject: analysts}
+      - {name: analysts, issuer: "https://idp.example.com", audiences: [sharing], subject_claim: groups,
+         subject: analysts}
 """
     plan = plan_of(client, policy)
     assert ops(plan) == [("replace", "policy", "oidc_partner", "nightly-job"),
@@ -168,8 +169,8 @@ recipients:
     assert apply_plan(client, plan).ok
     assert not plan_of(client, policy).has_changes
     created = state.writes_to("/federation-policies")
-    assert {"name": "analysts", "oidc_policy": {"issuer": "https://idp.example.com", "subject_claim": "groups",
-                                                "subject": "analysts"}} in created
+    assert {"name": "analysts", "oidc_policy": {"issuer": "https://idp.example.com", "audiences": ["sharing"],
+                                                "subject_claim": "groups", "subject": "analysts"}} in created
 
 
 def test_reserved_properties_are_kept_on_update_and_owner_round_trips(
