@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from sharekit.config.comparable import ObjectState, RecipientState
+from sharekit.config.federation import PolicyState, read_policies
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -18,6 +19,13 @@ class LiveShare:
     comment: str | None
     objects: dict[str, ObjectState]
     grants: set[str] | None = None  # recipients holding SELECT; None = not read
+    owner: str | None = None
+    storage_root: str | None = None
+
+    @property
+    def unnameable(self) -> list[str]:
+        """Objects of a kind no document can name (left alone by every plan)."""
+        return sorted(name for name, obj in self.objects.items() if not obj.nameable)
 
 
 @dataclass
@@ -37,10 +45,12 @@ def list_share_names(client: WorkspaceClient) -> set[str]:
 def read_share(client: WorkspaceClient, name: str) -> LiveShare:
     info = client.shares.get(name, include_shared_data=True)
     objects = {}
-    for obj in info.objects or []:
+    for index, obj in enumerate(info.objects or []):
         state = ObjectState.from_sdk(obj)
-        objects[state.name] = state
-    return LiveShare((info.name or name).lower(), info.comment or None, objects)
+        key = state.name if state.nameable else f"{state.name or '?'}#{index}"  # never merge two unknowns
+        objects[key] = state
+    return LiveShare((info.name or name).lower(), info.comment or None, objects, owner=info.owner or None,
+                     storage_root=info.storage_root or None)
 
 
 GRANTING_PRIVILEGES = frozenset({"SELECT", "ALL_PRIVILEGES"})
@@ -76,12 +86,26 @@ def read_recipient_grants(client: WorkspaceClient, recipient: str) -> set[str]:
             if entry.share_name and _grants_select(entry.privilege_assignments)}
 
 
-def read_recipients(client: WorkspaceClient) -> dict[str, RecipientState]:
+def read_recipients(client: WorkspaceClient, *, policies: bool = False) -> dict[str, RecipientState]:
+    """Every recipient; with ``policies`` the federation policies of the OIDC_FEDERATION ones too (export)."""
     out = {}
     for info in client.recipients.list():
         state = RecipientState.from_sdk(info)
+        if policies and state.authentication_type == "OIDC_FEDERATION":
+            state = replace(state, policies=read_policies_or_none(client, state.name))
         out[state.name] = state
     return out
+
+
+def read_policies_or_none(client: WorkspaceClient, recipient: str) -> tuple[PolicyState, ...] | None:
+    """None when the workspace has no federation-policy API (the policies are then not managed)."""
+    from databricks.sdk.errors import NotFound
+    from databricks.sdk.errors.platform import NotImplemented as NotImplementedByServer
+
+    try:
+        return read_policies(client, recipient)
+    except (NotFound, NotImplementedByServer):
+        return None
 
 
 def read_tables(client: WorkspaceClient, catalog: str, schema: str) -> set[str]:
@@ -121,5 +145,5 @@ def read_full(client: WorkspaceClient, shares: Iterable[str] | None = None) -> L
         share = read_share(client, name)
         share.grants = read_grants(client, name)
         state.shares[share.name] = share
-    state.recipients = read_recipients(client)
+    state.recipients = read_recipients(client, policies=True)
     return state

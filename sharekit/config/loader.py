@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sharekit.config.model import (
+    FederationPolicySpec,
     GrantSpec,
     ObjectSpec,
     RecipientSpec,
@@ -52,11 +53,14 @@ class Document:
     config: ShareConfig
     source: str = "<config>"
     lines: dict[Path_, int] = field(default_factory=dict)
+    contents: dict[str, bytes] = field(default_factory=dict)  # a notebook's content_file → its bytes
 
     def line_of(self, path: Path_) -> int | None:
+        spelled = tuple("objects" if part == "tables" else part for part in path)  # a share's objects: alias
         for end in range(len(path), -1, -1):
-            if path[:end] in self.lines:
-                return self.lines[path[:end]]
+            for candidate in (path[:end], spelled[:end]):
+                if candidate in self.lines:
+                    return self.lines[candidate]
         return None
 
     def issue(self, path: Path_, message: str) -> Issue:
@@ -145,7 +149,7 @@ def _expected_fields(loc: Path_) -> list[str]:
     names = [p for p in loc[:-1] if isinstance(p, str)]
     owner: type[Any] = ShareConfig
     tables = {"shares": ShareSpec, "recipients": RecipientSpec, "grants": GrantSpec, "views": ViewSpec,
-              "tables": ObjectSpec}
+              "tables": ObjectSpec, "objects": ObjectSpec, "federation_policies": FederationPolicySpec}
     if names:
         owner = tables.get(names[-1], owner)
     return sorted(owner.model_fields)
@@ -156,6 +160,8 @@ def _data_path(data: Any, loc: Path_) -> Path_:
     path: list[Any] = []
     current = data
     for part in loc:
+        if part == "tables" and isinstance(current, dict) and "tables" not in current and "objects" in current:
+            part = "objects"  # a share's objects: is validated as tables:
         if isinstance(current, dict) and part in current or isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
             path.append(part)
             current = current[part]
@@ -165,8 +171,26 @@ def _data_path(data: Any, loc: Path_) -> Path_:
     return tuple(path)
 
 
-def validate(data: Any, lines: dict[Path_, int] | None = None, source: str = "<config>") -> Document:
-    """Validate plain data (as from YAML) into a Document, or raise ConfigError listing every problem."""
+def _read_contents(document: Document, base_dir: Path) -> list[Issue]:
+    """Read every notebook's ``content_file`` (relative to the document) now, so a missing file is a config error
+    naming its line before any write."""
+    problems = []
+    for s_index, share in enumerate(document.config.shares):
+        for o_index, obj in enumerate(share.tables):
+            if obj.content_file is None or obj.content_file in document.contents:
+                continue
+            path = ("shares", s_index, "tables", o_index, "content_file")
+            try:
+                document.contents[obj.content_file] = (base_dir / obj.content_file).read_bytes()
+            except OSError as err:
+                problems.append(document.issue(path, f"cannot read {obj.content_file}: {err.strerror or err}"))
+    return problems
+
+
+def validate(data: Any, lines: dict[Path_, int] | None = None, source: str = "<config>",
+             base_dir: Path | None = None) -> Document:
+    """Validate plain data (as from YAML) into a Document, or raise ConfigError listing every problem.
+    ``base_dir``: where a notebook's ``content_file`` is found (default: the working directory)."""
     from pydantic import ValidationError
 
     lines = lines or {}
@@ -186,14 +210,15 @@ def validate(data: Any, lines: dict[Path_, int] | None = None, source: str = "<c
         raise ConfigError(issues, source) from None
     document = Document(config, source, lines)
     problems = [document.issue(path, message) for path, message in semantic_issues(config)]
+    problems += _read_contents(document, base_dir or Path.cwd())
     if problems:
         raise ConfigError(problems, source)
     return document
 
 
-def loads(text: str, source: str = "<config>") -> Document:
+def loads(text: str, source: str = "<config>", base_dir: Path | None = None) -> Document:
     data, lines = parse_yaml(text, source)
-    return validate(data, lines, source)
+    return validate(data, lines, source, base_dir)
 
 
 def load(path: str | Path) -> Document:
@@ -202,4 +227,4 @@ def load(path: str | Path) -> Document:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError([Issue(None, "", f"cannot read {file}: {err}")], str(file)) from err
-    return loads(text, str(file))
+    return loads(text, str(file), file.parent)

@@ -7,35 +7,32 @@ Names of shares, recipients and catalog objects are case-insensitive in Unity Ca
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sharekit import names
+from sharekit.config import object_types
 from sharekit.config.expiry import parse_expiry
+from sharekit.config.partition_spec import PartitionValueSpec, parse_partition, scalar_text
 from sharekit.config.view_statement import check_view_query
-from sharekit.dbsql import value_text
 
 EMAIL_PROPERTY = "email"
 """The recipient property that carries the config's ``email`` metadata."""
 
-ObjectType = Literal["TABLE", "VIEW", "SCHEMA"]
+ObjectType = Literal["TABLE", "VIEW", "MATERIALIZED_VIEW", "STREAMING_TABLE", "FOREIGN_TABLE", "SCHEMA", "VOLUME",
+                     "MODEL", "FUNCTION", "NOTEBOOK_FILE", "FEATURE_SPEC"]  # = object_types.OBJECT_TYPES
 # Free text (comments, emails, property values) is bounded so that a document the workspace would refuse (the
 # embedded server takes request bodies up to 1 MiB) fails validation before any write, never half-way through.
 MAX_TEXT_LENGTH = 4096
+MAX_NAME_TEXT = 255  # owners (users, groups, service principals) and policy names
+RECIPIENT_TYPES = ("TOKEN", "DATABRICKS", "OIDC_FEDERATION")
+SUBJECT_CLAIMS = ("oid", "azp", "groups", "sub")  # OidcFederationPolicy.subject_claim docstring
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-def _scalar_text(value: Any, what: str) -> str:
-    """YAML scalars as the strings the workspace stores (``2024`` → "2024", ``true`` → "true")."""
-    if not isinstance(value, (bool, int, float, str, dt.date)):  # a datetime is a date
-        raise ValueError(f"{what} must be a string or a number, not {type(value).__name__}")  # noqa: TRY004
-    return cast(str, value_text(value))
 
 
 def check_name(value: str, what: str = "name") -> str:
@@ -55,59 +52,12 @@ def check_full_name(value: str, parts: int, what: str) -> str:
     return ".".join(pieces)
 
 
-class PartitionValueSpec(_Strict):
-    """``column = value``, ``column LIKE pattern`` or ``column = <recipient property>``."""
-
-    column: str
-    op: Literal["EQUAL", "LIKE"] = "EQUAL"
-    value: str | None = None
-    recipient_property: str | None = None
-
-    @model_validator(mode="after")
-    def _one_source(self) -> PartitionValueSpec:
-        if (self.value is None) == (self.recipient_property is None):
-            raise ValueError(f"partition column {self.column!r} needs either a value or a recipient_property")
-        if self.recipient_property is not None and self.op != "EQUAL":
-            raise ValueError("a recipient_property partition can only use EQUAL")
-        return self
-
-    def canonical(self) -> tuple[str, str, str | None, str | None]:
-        return (self.column.lower(), self.op, self.value, self.recipient_property)
-
-
-def _parse_partition(entry: Any) -> list[dict[str, Any]]:
-    """``{region: EU, year: {like: "20%"}, tenant: {recipient_property: tenant}}`` → value specs (AND-ed)."""
-    if isinstance(entry, dict) and set(entry) == {"values"} and isinstance(entry["values"], list):
-        return list(entry["values"])  # already in the explicit form
-    if not isinstance(entry, dict) or not entry:
-        raise ValueError("each partition is a mapping of column to value, e.g. {region: EU}")
-    values: list[dict[str, Any]] = []
-    for column, spec in entry.items():
-        if not isinstance(column, str) or not column.strip():
-            raise ValueError(f"partition column {column!r} must be a non-empty string")
-        if isinstance(spec, dict):
-            unknown = set(spec) - {"recipient_property", "like", "value", "op"}
-            if unknown:
-                raise ValueError(f"partition column {column!r}: unknown key(s) {sorted(unknown)}; "
-                                 "use a value, {like: pattern} or {recipient_property: key}")
-            if len(set(spec) & {"recipient_property", "like", "value"}) != 1:
-                raise ValueError(f"partition column {column!r} needs either a value or a recipient_property "
-                                 "(give exactly one of value, like, recipient_property)")
-            if "like" in spec:
-                values.append({"column": column, "op": "LIKE", "value": _scalar_text(spec["like"], column)})
-            elif "recipient_property" in spec:
-                values.append({"column": column, "recipient_property": spec["recipient_property"]})
-            else:
-                value = spec.get("value")
-                values.append({"column": column, "op": spec.get("op", "EQUAL"),
-                               "value": None if value is None else _scalar_text(value, column)})
-        else:
-            values.append({"column": column, "value": _scalar_text(spec, f"partition column {column!r}")})
-    return values
-
-
 class ObjectSpec(_Strict):
-    """One shared object. A plain string in YAML is ``{name: <string>}``."""
+    """One shared object. A plain string in YAML is ``{name: <string>}``.
+
+    ``shared_as`` is the alias of every aliasable type (sent as ``shared_as`` for table-like objects and as
+    ``string_shared_as`` for volumes, functions, models and notebooks); ``string_shared_as`` may be spelled out for
+    the latter. ``content_file``: a NOTEBOOK_FILE's content, a path relative to the document."""
 
     name: str
     type: ObjectType = "TABLE"
@@ -115,8 +65,9 @@ class ObjectSpec(_Strict):
     shared_as: str | None = None
     partitions: list[list[PartitionValueSpec]] = Field(default_factory=list)
     history: bool = False
-    cdf: bool = False
+    cdf: bool = False  # with history the workspace shares the change data feed too; kept for older documents
     start_version: int | None = Field(default=None, ge=0)
+    content_file: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -128,6 +79,13 @@ class ObjectSpec(_Strict):
         data = dict(data)
         if isinstance(data.get("type"), str):
             data["type"] = data["type"].strip().upper()
+        kind = data.get("type", "TABLE")
+        if "string_shared_as" in data:
+            if "shared_as" in data:
+                raise ValueError("give the alias as shared_as or string_shared_as, not both")
+            if kind in object_types.TABLE_LIKE:
+                raise ValueError(f"a {kind} object is aliased with shared_as, not string_shared_as")
+            data["shared_as"] = data.pop("string_shared_as")
         history = data.get("history")
         if isinstance(history, dict):
             unknown = set(history) - {"cdf", "enabled"}
@@ -143,20 +101,20 @@ class ObjectSpec(_Strict):
     @field_validator("partitions", mode="before")
     @classmethod
     def _partitions(cls, value: Any) -> Any:
-        return [_parse_partition(entry) for entry in value] if isinstance(value, list) else value
+        return [parse_partition(entry) for entry in value] if isinstance(value, list) else value
 
     @model_validator(mode="after")
     def _consistent(self) -> ObjectSpec:
-        parts = 2 if self.type == "SCHEMA" else 3
-        object.__setattr__(self, "name", check_full_name(self.name, parts, f"{self.type.lower()} name"))
-        if self.type == "SCHEMA" and (self.shared_as or self.partitions):
-            raise ValueError("a SCHEMA object takes no shared_as or partitions")
+        kind = self.type
+        object.__setattr__(self, "name", _object_name(self.name, kind))
+        problems = object_types.field_problems(
+            kind, alias=self.shared_as is not None, string_alias=False, partitions=bool(self.partitions),
+            history=self.history, start_version=self.start_version is not None,
+            content=self.content_file is not None)
+        if problems:
+            raise ValueError("; ".join(problems))
         if self.shared_as is not None:
-            alias = self.shared_as.strip().lower()
-            pieces = alias.split(".")
-            if len(pieces) != 2 or not all(names.ALIAS_PART.match(p) for p in pieces):
-                raise ValueError(f"shared_as {self.shared_as!r} must be <schema>.<table> (letters, digits, '_')")
-            object.__setattr__(self, "shared_as", alias)
+            object.__setattr__(self, "shared_as", object_types.check_alias(self.shared_as, kind))
         if self.cdf and not self.history:
             raise ValueError("cdf needs history: use history: {cdf: true}")
         if self.start_version is not None and not self.history:
@@ -166,13 +124,41 @@ class ObjectSpec(_Strict):
     @property
     def alias(self) -> str:
         """The name recipients see: ``shared_as`` or ``<schema>.<table>``."""
-        return self.shared_as or ".".join(self.name.split(".")[-2:])
+        return self.shared_as or object_types.default_alias(self.name, self.type) or self.name
+
+
+def _object_name(value: str, kind: str) -> str:
+    if kind == "NOTEBOOK_FILE":  # a notebook file's name may carry dots of its own (analysis.py)
+        name = value.strip()
+        if not name or len(name) > names.MAX_NAME_LENGTH or names.FORBIDDEN_IN_NAME.search(name.replace(".", "")):
+            raise ValueError(f"notebook name {value!r} must not contain spaces, '/' or control characters")
+        return name  # kept as given: the workspace keeps a notebook's name as given
+    return check_full_name(value, object_types.NAME_PARTS[kind], f"{kind.lower()} name")
+
+
+OBJECTS_MODES = ("authoritative", "merge")
 
 
 class ShareSpec(_Strict):
+    """A share. ``objects_mode: merge`` makes the document additive for this share: it adds and updates the
+    objects it lists and never removes one it does not list (several documents or teams can manage one share).
+    The default, ``authoritative``, removes every object the document omits, as Terraform does."""
+
     name: str
     comment: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
+    owner: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_TEXT)
+    storage_root: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT_LENGTH)
+    objects_mode: Literal["authoritative", "merge"] = "authoritative"
     tables: list[ObjectSpec] = Field(default_factory=list)
+
+    @field_validator("objects_mode", mode="before")
+    @classmethod
+    def _mode(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @property
+    def merge(self) -> bool:
+        return self.objects_mode == "merge"
 
     @model_validator(mode="before")
     @classmethod
@@ -187,10 +173,51 @@ class ShareSpec(_Strict):
     _name = field_validator("name")(lambda v: check_name(v, "share name"))
 
 
+class FederationPolicySpec(_Strict):
+    """A federation policy of an OIDC_FEDERATION recipient (``sharing.FederationPolicy`` + ``OidcFederationPolicy``):
+    the recipient's tokens must come from ``issuer``, for one of ``audiences``, with ``subject_claim`` =
+    ``subject``."""
+
+    name: str
+    issuer: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
+    audiences: list[str] = Field(min_length=1)  # a token's aud must match one (OidcFederationPolicy docstring)
+    subject_claim: str
+    subject: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
+    comment: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
+
+    @field_validator("name")
+    @classmethod
+    def _policy_name(cls, value: str) -> str:
+        # FederationPolicy.name docstring: "only lowercase alphanumeric characters, numbers, and hyphens"
+        if not re.match(r"^[a-z0-9][a-z0-9-]{0,254}$", value):
+            raise ValueError(f"policy name {value!r} may contain only lower-case letters, digits and '-'")
+        return value
+
+    @field_validator("audiences", mode="before")
+    @classmethod
+    def _audiences(cls, value: Any) -> Any:
+        value = [value] if isinstance(value, str) else value
+        if isinstance(value, list) and any(not isinstance(v, str) or not v.strip() for v in value):
+            raise ValueError("each audience is a non-empty string")
+        return value
+
+    @field_validator("subject_claim")
+    @classmethod
+    def _claim(cls, value: str) -> str:
+        if value not in SUBJECT_CLAIMS:
+            raise ValueError(f"subject_claim {value!r} is not supported; use one of {', '.join(SUBJECT_CLAIMS)}")
+        return value
+
+
 class RecipientSpec(_Strict):
+    """A recipient. ``federation_policies`` (OIDC_FEDERATION only), when given, is the whole set of the recipient's
+    policies; left out, the live policies are not managed."""
+
     name: str
     comment: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
-    authentication_type: Literal["TOKEN", "DATABRICKS"] = "TOKEN"
+    authentication_type: Literal["TOKEN", "DATABRICKS", "OIDC_FEDERATION"] = "TOKEN"
+    owner: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_TEXT)
+    federation_policies: list[FederationPolicySpec] = Field(default_factory=list)
     email: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
     properties: dict[str, str] = Field(default_factory=dict)
     ip_access_list: list[str] = Field(default_factory=list)
@@ -222,7 +249,7 @@ class RecipientSpec(_Strict):
                 raise ValueError(f"property name {key!r} is not valid (letters, digits, '_', '.', '-')")
             if names.is_reserved_property(key, strict=True):
                 raise ValueError(f"property {key!r}: names starting with 'databricks' are reserved")
-            out[key] = _scalar_text(item, f"property {key!r}")
+            out[key] = scalar_text(item, f"property {key!r}")
             if len(out[key]) > MAX_TEXT_LENGTH:
                 raise ValueError(f"property {key!r}: the value is longer than {MAX_TEXT_LENGTH} characters")
         return out
@@ -252,8 +279,16 @@ class RecipientSpec(_Strict):
             raise ValueError(f"give the email either as 'email' or as property {EMAIL_PROPERTY!r}, not both")
         if self.authentication_type == "DATABRICKS" and not self.sharing_id:
             raise ValueError("a DATABRICKS recipient needs sharing_id (the recipient's metastore sharing identifier)")
-        if self.authentication_type == "TOKEN" and self.sharing_id:
+        if self.authentication_type != "DATABRICKS" and self.sharing_id:
             raise ValueError("sharing_id is only for DATABRICKS recipients")
+        if self.authentication_type == "DATABRICKS" and self.ip_access_list:
+            # resource_recipient.go: data_recipient_global_metastore_id ConflictsWith ip_access_list
+            raise ValueError("an IP access list is only for open-sharing recipients, not DATABRICKS ones")
+        if self.authentication_type != "OIDC_FEDERATION" and "federation_policies" in self.model_fields_set:
+            raise ValueError("federation_policies are only for OIDC_FEDERATION recipients")
+        seen = [p.name for p in self.federation_policies]
+        if len(seen) != len(set(seen)):
+            raise ValueError("federation policy names must be unique within the recipient")
         return self
 
     def all_properties(self) -> dict[str, str]:
@@ -266,6 +301,10 @@ class RecipientSpec(_Strict):
     @property
     def manages_properties(self) -> bool:
         return bool({"properties", "email"} & self.model_fields_set)
+
+    @property
+    def manages_policies(self) -> bool:
+        return "federation_policies" in self.model_fields_set
 
 
 class GrantSpec(_Strict):
@@ -331,16 +370,20 @@ def semantic_issues(config: ShareConfig) -> list[tuple[tuple[str | int, ...], st
     first_seen([v.name for v in config.views], "views")
     for s_index, share in enumerate(config.shares):
         names: dict[str, int] = {}
-        aliases: dict[str, int] = {}
+        aliases: dict[str, int] = {}  # keyed by alias group and alias
         for o_index, obj in enumerate(share.tables):
             path = ("shares", s_index, "tables", o_index)
             if obj.name in names:
                 issues.append((path, f"{obj.name!r} is listed twice in share {share.name!r}"))
             names.setdefault(obj.name, o_index)
-            if obj.type != "SCHEMA":
-                if obj.alias in aliases:
-                    issues.append((path, f"recipients would see two tables named {obj.alias!r}; set shared_as"))
-                aliases.setdefault(obj.alias, o_index)
+            if object_types.aliasable(obj.type):
+                # shared_as is unique among table-like objects, string_shared_as among objects of one type (SDK)
+                group = "table" if obj.type in object_types.TABLE_LIKE else obj.type
+                alias_key = f"{group}:{obj.alias}"
+                if alias_key in aliases:
+                    what = "tables" if obj.type in object_types.TABLE_LIKE else "objects"
+                    issues.append((path, f"recipients would see two {what} named {obj.alias!r}; set shared_as"))
+                aliases.setdefault(alias_key, o_index)
     pairs: dict[tuple[str, str], int] = {}
     for index, grant in enumerate(config.grants):
         key = (grant.share, grant.recipient)

@@ -1,9 +1,11 @@
 """Diff a document against the live workspace into ordered actions, grouped into the fewest write calls.
 
 Order: views → create shares → share updates (removals, then additions, then updates; up to 100 object changes
-per call, the comment riding on the first) → create/update recipients → one permissions call per share →
-(with ``prune``) delete recipients → delete shares. Inside a share the document is the whole truth; shares and
-recipients it does not mention are left alone unless ``prune``.
+per call, the comment riding on the first; a share's owner last, in a call of its own) → create/update recipients
+(owner last) and their federation policies → one permissions call per share → (with ``prune``) delete recipients
+→ delete shares. A share the document names is authoritative over its objects and grants unless it says
+``objects_mode: merge`` (plan_objects.py); shares and recipients it does not mention are left alone unless
+``prune`` — and even then nothing of a kind no document can name (object_types.NAMEABLE, RECIPIENT_TYPES).
 """
 
 from __future__ import annotations
@@ -12,16 +14,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sharekit.config import live as live_reads
+from sharekit.config import object_types
+from sharekit.config.actions import SYMBOLS, Action, Step
 from sharekit.config.calls import count_calls
-from sharekit.config.comparable import (
-    ObjectState,
-    needs_replace,
-    object_changes,
-    partition_spec_text,
-    recipient_changes,
-)
+from sharekit.config.comparable import ObjectState, RecipientState, recipient_changes
+from sharekit.config.federation import PolicyState, policy_calls
 from sharekit.config.loader import ConfigError, Document, Issue
-from sharekit.config.model import ShareSpec
+from sharekit.config.model import RecipientSpec, ShareSpec
+from sharekit.config.plan_objects import diff_objects, status_notices
 from sharekit.config.view_statement import create_view_statement
 from sharekit.pii import pii_report
 
@@ -30,41 +30,6 @@ if TYPE_CHECKING:
     from databricks.sdk.service.sharing import SharedDataObjectUpdate
 
 MAX_UPDATES_PER_CALL = 100
-SYMBOLS = {"create": "+", "add": "+", "grant": "+", "update": "~", "replace": "±", "delete": "-", "remove": "-",
-           "revoke": "-"}
-
-
-@dataclass(frozen=True)
-class Action:
-    """One change, e.g. ``add object main.sales.orders to share s`` or ``grant SELECT on s to acme``."""
-
-    op: str  # create | update | replace | delete | add | remove | grant | revoke
-    kind: str  # view | share | object | recipient | permission
-    target: str  # the view, share or recipient
-    item: str = ""  # the object (for object actions) or the recipient (for permission actions)
-    detail: str = ""
-
-    @property
-    def symbol(self) -> str:
-        return SYMBOLS.get(self.op, "?")
-
-    def __str__(self) -> str:
-        what = f"{self.kind} {self.target}" + (f" / {self.item}" if self.item else "")
-        return f"{self.symbol} {self.op} {what}" + (f" ({self.detail})" if self.detail else "")
-
-
-@dataclass
-class Step:
-    """One write call: ``api.method(**kwargs)`` (``sql.execute`` runs a statement), carrying ``actions``."""
-
-    api: str
-    method: str
-    kwargs: dict[str, Any]
-    actions: list[Action]
-
-    @property
-    def call(self) -> str:
-        return f"{self.api}.{self.method}"
 
 
 @dataclass
@@ -75,6 +40,9 @@ class Plan:
     prune: bool = False
     source: str = "<config>"
     warnings: list[str] = field(default_factory=list)  # PII found in objects the plan adds
+    # What the plan must show beside its actions: removals of anything but a table, objects whose status is
+    # PERMISSION_DENIED, objects and recipients of kinds no document can name (left alone).
+    notices: list[str] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
@@ -89,27 +57,15 @@ class Plan:
         parts = ", ".join(f"{n} {op}" for op, n in counts.items())
         return f"{len(self.actions)} change(s) in {len(self.steps)} call(s): {parts}"
 
+    def __str__(self) -> str:
+        return self.text()
 
-def _object_detail(state: ObjectState, changed: list[str] | None = None) -> str:
-    bits = [] if state.type == "TABLE" else [state.type]
-    if state.shared_as:
-        bits.append(f"as {state.shared_as}")
-    if state.partitions:
-        bits.append("partitions " + " OR ".join(f"({partition_spec_text(p)})" for p in state.partitions))
-    if state.history:
-        bits.append("with history" + (" and CDF" if state.cdf else ""))
-    if changed:
-        bits.insert(0, "changes " + ", ".join(changed))
-    return "; ".join(bits)
-
-
-def _removal(gone: ObjectState) -> SharedDataObjectUpdate:
-    from databricks.sdk.service import sharing
-
-    return sharing.SharedDataObjectUpdate(action=sharing.SharedDataObjectUpdateAction.REMOVE,
-                                          data_object=sharing.SharedDataObject(
-                                              name=gone.name,
-                                              data_object_type=sharing.SharedDataObjectDataObjectType(gone.type)))
+    def text(self) -> str:
+        """The plan as lines of text: the summary, each action, then the warnings."""
+        lines = [self.summary()] + [f"  {action}" for action in self.actions]
+        lines += [f"WARNING: {notice}" for notice in self.notices]
+        lines += [f"PII warning: {warning}" for warning in self.warnings]
+        return "\n".join(lines)
 
 
 class _Planner:
@@ -171,6 +127,8 @@ class _Planner:
     def table_exists(self, state: ObjectState) -> bool:
         if not self.check_tables or state.name in {v.name for v in self.config.views}:
             return True
+        if state.type not in object_types.TABLE_LIKE and state.type != "SCHEMA":
+            return True  # volumes, models, functions, notebooks, feature specs: the workspace checks them
         parts = state.name.split(".")
         if state.type == "SCHEMA":
             if parts[0] not in self.live.schemas:
@@ -183,53 +141,45 @@ class _Planner:
 
     def share(self, index: int, spec: ShareSpec) -> None:
         current = self.live.shares.get(spec.name) if spec.name in self.live.share_names else None
-        changes = self.object_updates(index, spec, current.objects if current else {})
+        live_objects = current.objects if current else {}
+        diff = diff_objects(self.document, index, spec, live_objects)
+        self.issues += diff.issues
+        self.plan.notices += status_notices(spec.name, live_objects) + diff.notices
+        for path, desired in diff.added:
+            self.check_added(path, spec.name, desired)
         comment_action = None
         if current is None:
-            self.step("shares", "create", {"name": spec.name, "comment": spec.comment},
-                      [Action("create", "share", spec.name, detail=spec.comment or "")])
-        elif spec.comment is not None and spec.comment != current.comment:
-            comment_action = Action("update", "share", spec.name, detail=f"comment {spec.comment!r}")
-        self.share_updates(spec, changes, comment_action)
+            kwargs: dict[str, Any] = {"name": spec.name, "comment": spec.comment}
+            if spec.storage_root:
+                kwargs["storage_root"] = spec.storage_root
+            self.step("shares", "create", kwargs, [Action("create", "share", spec.name, detail=spec.comment or "")])
+        else:
+            if spec.comment is not None and spec.comment != current.comment:
+                comment_action = Action("update", "share", spec.name, detail=f"comment {spec.comment!r}")
+            self.storage_root(index, spec, current)
+        self.share_updates(spec, diff.changes, comment_action)
+        if spec.owner is not None and spec.owner != (current.owner if current else None):
+            # owner in a call of its own, after the other changes: a metastore admin may change only the owner
+            # (shares.update docstring), and a new owner may leave the caller unable to make the other changes
+            self.step("shares", "update", {"name": spec.name, "owner": spec.owner},
+                      [Action("update", "share", spec.name, detail=f"owner {spec.owner}")])
 
-    def object_updates(self, index: int, spec: ShareSpec,
-                       live_objects: dict[str, ObjectState]) -> list[tuple[Action, SharedDataObjectUpdate]]:
-        """The share's object changes in call order: removals, then additions, then updates."""
-        from databricks.sdk.service.sharing import SharedDataObjectUpdate as Update
-        from databricks.sdk.service.sharing import SharedDataObjectUpdateAction as Kind
-
-        removes: list[tuple[Action, SharedDataObjectUpdate]] = []
-        adds: list[tuple[Action, SharedDataObjectUpdate]] = []
-        updates: list[tuple[Action, SharedDataObjectUpdate]] = []
-        desired_names = set()
-        for o_index, obj in enumerate(spec.tables):
-            desired = ObjectState.from_spec(obj)
-            desired_names.add(desired.name)
-            existing = live_objects.get(desired.name)
-            if existing is None:
-                self.check_added(("shares", index, "tables", o_index), spec.name, desired)
-                adds.append((Action("add", "object", spec.name, desired.name, _object_detail(desired)),
-                             Update(action=Kind.ADD, data_object=desired.to_sdk())))
-                continue
-            changed = object_changes(desired, existing)
-            if not changed:
-                continue
-            if needs_replace(changed, desired, existing):
-                action = Action("replace", "object", spec.name, desired.name, _object_detail(desired, changed))
-                removes.append((action, _removal(existing)))
-                adds.append((action, Update(action=Kind.ADD, data_object=desired.to_sdk())))
-            else:
-                updates.append((Action("update", "object", spec.name, desired.name, _object_detail(desired, changed)),
-                                Update(action=Kind.UPDATE, data_object=desired.to_sdk())))
-        for name in sorted(set(live_objects) - desired_names):
-            removes.append((Action("remove", "object", spec.name, name), _removal(live_objects[name])))
-        return removes + adds + updates
+    def storage_root(self, index: int, spec: ShareSpec, current: live_reads.LiveShare) -> None:
+        if spec.storage_root is None or spec.storage_root == current.storage_root:
+            return
+        if any(obj.type == "NOTEBOOK_FILE" for obj in current.objects.values()):
+            # shares.update docstring: storage_root cannot change once notebook files are in the share
+            self.issues.append(self.document.issue(("shares", index, "storage_root"), (
+                f"share {spec.name} holds notebook files, so its storage_root cannot change")))
+            return
+        self.step("shares", "update", {"name": spec.name, "storage_root": spec.storage_root},
+                  [Action("update", "share", spec.name, detail=f"storage_root {spec.storage_root}")])
 
     def check_added(self, path: tuple[str | int, ...], share: str, desired: ObjectState) -> None:
         """An added object must exist; tables and views it adds get the PII check."""
         if not self.table_exists(desired):
             self.issues.append(self.document.issue(path, f"{desired.type.lower()} {desired.name} does not exist"))
-        elif desired.type != "SCHEMA":
+        elif desired.type in object_types.TABLE_LIKE:
             self.added.append((path, share, desired.name))
 
     def share_updates(self, spec: ShareSpec, changes: list[tuple[Action, SharedDataObjectUpdate]],
@@ -252,42 +202,69 @@ class _Planner:
             self.step("shares", "update", kwargs, actions)
 
     def recipients(self) -> None:
-        from databricks.sdk.service import sharing
-
         for index, spec in enumerate(self.config.recipients):
             current = self.live.recipients.get(spec.name)
             if current is None:
-                kwargs: dict[str, Any] = {"name": spec.name,
-                                          "authentication_type": sharing.AuthenticationType(spec.authentication_type)}
-                if spec.comment is not None:
-                    kwargs["comment"] = spec.comment
-                if spec.all_properties():
-                    kwargs["properties_kvpairs"] = sharing.SecurablePropertiesKvPairs(properties=spec.all_properties())
-                if spec.ip_access_list:
-                    kwargs["ip_access_list"] = sharing.IpAccessList(allowed_ip_addresses=list(spec.ip_access_list))
-                if spec.expires is not None:
-                    kwargs["expiration_time"] = spec.expires
-                if spec.sharing_id:
-                    kwargs["data_recipient_global_metastore_id"] = spec.sharing_id
-                self.step("recipients", "create", kwargs,
-                          [Action("create", "recipient", spec.name, detail=spec.authentication_type)])
-                continue
-            if current.authentication_type != spec.authentication_type:
+                self.create_recipient(spec)
+            elif current.authentication_type != spec.authentication_type:
                 self.issues.append(self.document.issue(
                     ("recipients", index, "authentication_type"),
                     f"recipient {spec.name} uses {current.authentication_type}; the type cannot change "
                     "(delete the recipient and create it again)"))
                 continue
-            changes = recipient_changes(spec, current)
-            if changes:
-                self.step("recipients", "update", {"name": spec.name, **changes},
-                          [Action("update", "recipient", spec.name, detail="changes " + ", ".join(sorted(changes)))])
+            else:
+                changes = recipient_changes(spec, current)
+                if changes:
+                    self.step("recipients", "update", {"name": spec.name, **changes},
+                              [Action("update", "recipient", spec.name,
+                                      detail="changes " + ", ".join(sorted(changes)))])
+            self.policies(index, spec, current)
+            if current is not None and spec.owner is not None and spec.owner != current.owner:
+                self.step("recipients", "update", {"name": spec.name, "owner": spec.owner},
+                          [Action("update", "recipient", spec.name, detail=f"owner {spec.owner}")])
+
+    def create_recipient(self, spec: RecipientSpec) -> None:
+        from databricks.sdk.service import sharing
+
+        kwargs: dict[str, Any] = {"name": spec.name,
+                                  "authentication_type": sharing.AuthenticationType(spec.authentication_type)}
+        if spec.comment is not None:
+            kwargs["comment"] = spec.comment
+        if spec.all_properties():
+            kwargs["properties_kvpairs"] = sharing.SecurablePropertiesKvPairs(properties=spec.all_properties())
+        if spec.ip_access_list:
+            kwargs["ip_access_list"] = sharing.IpAccessList(allowed_ip_addresses=list(spec.ip_access_list))
+        if spec.expires is not None:
+            kwargs["expiration_time"] = spec.expires
+        if spec.sharing_id:
+            kwargs["data_recipient_global_metastore_id"] = spec.sharing_id
+        if spec.owner is not None:  # recipients.create takes the owner (resource_recipient_test.go TestCreateRecipient)
+            kwargs["owner"] = spec.owner
+        self.step("recipients", "create", kwargs,
+                  [Action("create", "recipient", spec.name, detail=spec.authentication_type)])
+
+    def policies(self, index: int, spec: RecipientSpec, current: RecipientState | None) -> None:
+        """An OIDC_FEDERATION recipient's federation policies, when the document lists them."""
+        if not spec.manages_policies:
+            return
+        live: tuple[PolicyState, ...] | None = ()
+        if current is not None:  # read here, not in read(): only recipients whose policies the document manages
+            live = current.policies if current.policies is not None else live_reads.read_policies_or_none(
+                self.client, spec.name)
+        if live is None:
+            self.issues.append(self.document.issue(("recipients", index, "federation_policies"), (
+                f"the workspace has no federation-policy API for recipient {spec.name}")))
+            return
+        for method, op, kwargs, name in policy_calls(spec.name, spec.federation_policies, live):
+            self.step("recipient_federation_policies", method, kwargs,
+                      [Action(op, "policy", spec.name, name, "federation policy")])
 
     def grants(self) -> None:
         from databricks.sdk.service import sharing
 
         defined_shares = {s.name for s in self.config.shares}
         defined_recipients = {r.name for r in self.config.recipients}
+        merged = {s.name for s in self.config.shares if s.merge}
         desired: dict[str, set[str]] = {name: set() for name in defined_shares}
         for index, grant in enumerate(self.config.grants):
             if grant.share not in defined_shares and (self.prune or grant.share not in self.live.share_names):
@@ -295,14 +272,18 @@ class _Planner:
                 self.issues.append(self.document.issue(("grants", index, "share"),
                                                        f"share {grant.share} is not defined here or in the workspace{why}"))
             if grant.recipient not in defined_recipients and (self.prune or grant.recipient not in self.live.recipients):
-                self.issues.append(self.document.issue(("grants", index, "recipient"),
-                                                       f"recipient {grant.recipient} is not defined here or in the workspace"))
+                why = (" (with prune, grant only recipients the document defines)"
+                       if self.prune and grant.recipient in self.live.recipients else "")
+                self.issues.append(self.document.issue(
+                    ("grants", index, "recipient"), f"recipient {grant.recipient} is not defined here"
+                    + ("" if why else " or in the workspace") + why))
             desired.setdefault(grant.share, set()).add(grant.recipient)
         for share in sorted(desired):
             current = self.live.shares.get(share)
             holders = (current.grants or set()) if current is not None else set()
             add = sorted(desired[share] - holders)
-            revoke = sorted(holders - desired[share]) if share in defined_shares else []
+            # a share in merge mode is additive for its grants too: another document may have granted them
+            revoke = sorted(holders - desired[share]) if share in defined_shares - merged else []
             if not add and not revoke:
                 continue
             changes = [sharing.PermissionsChange(principal=r, add=["SELECT"]) for r in add]
@@ -331,12 +312,28 @@ class _Planner:
                 self.issues.append(self.document.issue(path, f"refused by --strict: {text}"))
 
     def pruned(self) -> None:
+        """With prune: delete the recipients and shares the document omits — never one of a kind no document could
+        name, nor a share holding such an object (deleting it would delete what sharekit cannot identify)."""
         if not self.prune:
             return
         for name in sorted(set(self.live.recipients) - {r.name for r in self.config.recipients}):
-            self.step("recipients", "delete", {"name": name}, [Action("delete", "recipient", name)])
+            recipient = self.live.recipients[name]
+            if not recipient.nameable:
+                self.plan.notices.append(f"recipient {name} has an authentication type this sharekit cannot name "
+                                         "(--prune leaves it alone)")
+                continue
+            self.step("recipients", "delete", {"name": name}, [Action("delete", "recipient", name,
+                                                                      detail=recipient.authentication_type)])
         for name in sorted(self.live.share_names - {s.name for s in self.config.shares}):
-            self.step("shares", "delete", {"name": name}, [Action("delete", "share", name)])
+            share = self.live.shares.get(name) or live_reads.read_share(self.client, name)
+            if share.unnameable:
+                self.plan.notices.append(f"share {name} holds objects of a type this sharekit cannot name "
+                                         f"({', '.join(share.unnameable)}); --prune leaves the share alone")
+                continue
+            kinds = sorted({obj.type for obj in share.objects.values()})
+            self.step("shares", "delete", {"name": name},
+                      [Action("delete", "share", name, detail=f"{len(share.objects)} object(s)"
+                              + (f": {', '.join(kinds)}" if kinds else ""))])
 
     def build(self) -> Plan:
         with count_calls(self.client) as calls:
@@ -361,3 +358,6 @@ def make_plan(client: WorkspaceClient, document: Document, *, prune: bool = Fals
     ``pii``: the workspace (or client) whose added objects get the PII check (warnings in ``plan.warnings``);
     with ``strict`` a finding is a ConfigError instead, so nothing is applied."""
     return _Planner(client, document, prune, check_tables, pii, strict).build()
+
+
+__all__ = ["MAX_UPDATES_PER_CALL", "SYMBOLS", "Action", "Plan", "Step", "make_plan"]

@@ -22,8 +22,9 @@ class ShareResult(ResultTable):
         notes = []
         if result.dry_run and result.plan.has_changes:
             notes.append("dry run: nothing was changed (apply the same document to make these changes)")
+        notes += [f"WARNING: {n}" for n in result.plan.notices]  # removals of non-tables, PERMISSION_DENIED, …
         notes += [f"PII warning: {w} (review it; --strict refuses such plans)" for w in result.plan.warnings]
-        if result.plan.warnings and level == "info":
+        if (result.plan.warnings or result.plan.notices) and level == "info":
             level = "warning"
         super().__init__(result.summary(), ["", "action", "kind", "target", "item", "detail", "status"], rows,
                          notes=notes, links=result.activation_links, level=level)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from IPython.display import display
 
 from sharekit import errors
 from sharekit.config.apply import ApplyFailed, apply
-from sharekit.config.loader import ConfigError, loads
+from sharekit.config.loader import ConfigError, Document, loads
 from sharekit.display import ShareResult
 from sharekit.magics.parsing import MagicParser, split
 
@@ -22,6 +23,8 @@ def parser() -> MagicParser:
     parser.add_argument("--dry-run", action="store_true", help="show the plan without changing anything")
     parser.add_argument("--prune", action="store_true",
                         help="also delete shares and recipients the cell does not mention")
+    parser.add_argument("--merge", action="store_true",
+                        help="treat every share in the cell as objects_mode: merge (add and update, never remove)")
     parser.add_argument("--strict", action="store_true",
                         help="refuse to apply when an added table looks like personal data")
     parser.add_argument("-o", "--output", help="store the result in this variable instead of displaying it")
@@ -34,12 +37,20 @@ def format_config_error(err: ConfigError) -> str:
     return f"{err.source}: {len(err.issues)} problems:\n" + "\n".join(f"  {issue}" for issue in err.issues)
 
 
+def merged(document: Document) -> Document:
+    """The same document with every share additive (``objects_mode: merge``)."""
+    shares = [share.model_copy(update={"objects_mode": "merge"}) for share in document.config.shares]
+    return replace(document, config=document.config.model_copy(update={"shares": shares}))
+
+
 def run(magics: ShareMagics, line: str, cell: str) -> ShareResult | None:
     args = parser().parse_args(split(line))
     try:
         document = loads("\n" + (cell or ""), source="%%share cell")  # line numbers as the notebook shows them
     except ConfigError as err:
         magics.fail(err, errors.usage_error(format_config_error(err), errors.CONFIG_INVALID))
+    if args.merge:
+        document = merged(document)
     workspace = magics.workspace()
     try:
         result = magics.call("reading the workspace", lambda: apply(

@@ -90,3 +90,18 @@ def test_html_escapes_user_text(ip: InteractiveShell) -> None:
     body = "shares:\n  - name: esc\n    comment: \"<script>alert(1)</script>\"\n    tables: [main.sales.orders]\n"
     html = ip.run_cell_magic("share", "--dry-run", body)._repr_html_()
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_merge_keeps_objects_the_cell_omits_and_removals_of_non_tables_are_warned(ip: InteractiveShell,
+                                                                                 ws: Workspace) -> None:
+    both = "shares:\n  - name: kinds\n    tables:\n      - main.sales.orders\n      - {name: main.sales, type: SCHEMA}\n"
+    assert ip.run_cell_magic("share", "", both).ok
+    only_orders = "shares:\n  - name: kinds\n    tables: [main.sales.orders]\n"
+    log = attach_log(ws)
+    kept = ip.run_cell_magic("share", "--merge", only_orders)
+    assert kept.rows == [] and log.writes == []  # merge: nothing the cell omits is removed
+    planned = ip.run_cell_magic("share", "--dry-run", only_orders)
+    assert [(row[1], row[4], row[5]) for row in planned.rows] == [("remove", "main.sales", "SCHEMA — not a table")]
+    assert "WARNING: share kinds: removes SCHEMA main.sales, which is not a table" in repr(planned)
+    merged = "shares:\n  - name: kinds\n    objects_mode: merge\n    tables: [main.sales.orders]\n"
+    assert ip.run_cell_magic("share", "--dry-run", merged).rows == []
