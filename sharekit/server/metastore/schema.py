@@ -41,6 +41,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE registered_tables (full_name TEXT PRIMARY KEY, path TEXT, table_type TEXT NOT NULL,
             comment TEXT, view_definition TEXT, created_at INTEGER NOT NULL)""",
     ),
+    (  # every shared object type (issue 13): aliases of non-table objects, notebook files, catalog objects
+        "ALTER TABLE shares ADD COLUMN storage_root TEXT",
+        "ALTER TABLE shared_objects ADD COLUMN string_shared_as TEXT",
+        "ALTER TABLE shared_objects ADD COLUMN content_file TEXT",
+        """CREATE TABLE catalog_objects (full_name TEXT NOT NULL, kind TEXT NOT NULL, path TEXT, comment TEXT,
+            details TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (kind, full_name))""",
+    ),
 )
 
 
