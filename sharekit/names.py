@@ -69,4 +69,6 @@ OPEN_READABLE_TYPES = frozenset({"TABLE", "VIEW", "MATERIALIZED_VIEW", "STREAMIN
 OBJECT_TYPE_OF_TABLE_TYPE = {"MANAGED": "TABLE", "EXTERNAL": "TABLE", "VIEW": "VIEW",
                              "MATERIALIZED_VIEW": "MATERIALIZED_VIEW", "STREAMING_TABLE": "STREAMING_TABLE",
                              "FOREIGN": "FOREIGN_TABLE"}
+# What a local Delta folder can be registered as (``TableInfo.table_type``; FOREIGN is a foreign table's type).
+REGISTERED_TABLE_TYPES = ("EXTERNAL", "MATERIALIZED_VIEW", "STREAMING_TABLE", "FOREIGN")
 NOTEBOOK_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]{0,254}$")  # a notebook file's string_shared_as

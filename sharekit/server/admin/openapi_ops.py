@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sharekit.names import MAX_IP_ADDRESSES, OBJECT_TYPES
+from sharekit.names import MAX_IP_ADDRESSES, OBJECT_TYPES, REGISTERED_TABLE_TYPES
 from sharekit.server import paths
 from sharekit.server.metastore.catalog_objects import CATALOG_KINDS
 from sharekit.server.settings import MAX_UPDATES, PREVIEW_MAX_ROWS
-from sharekit.server.tables.registry import REGISTERED_TABLE_TYPES
 
 UC = paths.UC_API
 SQL = paths.SQL_API

@@ -89,11 +89,12 @@ def _check_in_place(current: SharedObject, change: ObjectChange) -> None:
 
 
 def _alias_key(obj: SharedObject) -> tuple[str, str] | None:
-    """Aliases are unique among the table-like objects of a share, and among the objects of each other type."""
+    """The ``<schema>.<name>`` a recipient knows an object by is unique in a share across tables, volumes, models
+    and functions (one namespace per schema on the recipient's side); notebook file names among notebooks."""
     if obj.is_table_like:
-        return "TABLE", obj.recipient_name.lower()
+        return "NAME", obj.recipient_name.lower()
     if obj.string_shared_as is not None:
-        return obj.data_object_type, obj.string_shared_as.lower()
+        return ("FILE" if obj.data_object_type == "NOTEBOOK_FILE" else "NAME"), obj.string_shared_as.lower()
     return None
 
 

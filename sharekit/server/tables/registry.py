@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sharekit.names import REGISTERED_TABLE_TYPES
 from sharekit.server.errors import BadRequest, Conflict, NotFound
 from sharekit.server.home import Home
 from sharekit.server.metastore import names
@@ -28,7 +29,6 @@ from sharekit.server.settings import METADATA_CACHE_SIZE
 from sharekit.server.tables.catalog import CatalogRegistry
 from sharekit.server.tables.columns import columns_of
 
-REGISTERED_TABLE_TYPES = ("EXTERNAL", "MATERIALIZED_VIEW", "STREAMING_TABLE", "FOREIGN")
 _LOG_FILE = re.compile(r"^(\d{20})\.(?:json|checkpoint\.parquet|checkpoint\.\d+\.\d+\.parquet)$")
 
 

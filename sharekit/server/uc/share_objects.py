@@ -81,7 +81,8 @@ def _default_alias(kind: str, full_name: str) -> str:
 
 
 def _removal_name(name: str, declared: str | None) -> str:
-    if declared == "NOTEBOOK_FILE":
+    """The stored name a REMOVE means: catalog names lower-cased; a notebook file's name as given."""
+    if declared == "NOTEBOOK_FILE" or (declared is None and "." not in name):
         return name
     parts = 2 if declared == "SCHEMA" or (declared is None and name.count(".") == 1) else 3
     return ".".join(names.split_full_name(name, parts, "schema" if parts == 2 else "table"))
