@@ -66,7 +66,7 @@ def add(obj: sharing.SharedDataObject) -> sharing.SharedDataObjectUpdate:
 
 
 def every_type(notebook_content: str) -> list[sharing.SharedDataObject]:
-    O = sharing.SharedDataObject  # noqa: N806
+    O = sharing.SharedDataObject
     return [
         O(name="main.sales.orders", data_object_type=T.TABLE),
         O(name="main.objects.eu_orders", data_object_type=T.VIEW),
@@ -129,23 +129,23 @@ def test_notebook_content_is_kept_under_the_home(ows: Workspace, unique: str) ->
 
 WRONG = [
     # (object, the words of the refusal)
-    (dict(name="main.objects.landing", data_object_type=T.VOLUME, shared_as="objects.landing"), "string_shared_as"),
-    (dict(name="main.sales.orders", data_object_type=T.TABLE, string_shared_as="sales.orders"), "use shared_as"),
-    (dict(name="main.objects.churn_features", data_object_type=T.FEATURE_SPEC, string_shared_as="a.b"), "feature spec"),
-    (dict(name="main.analytics", data_object_type=T.SCHEMA, string_shared_as="a.b"), "schema"),
-    (dict(name="main.objects.churn", data_object_type=T.MODEL, content="e30="), "content applies only"),
-    (dict(name="main.objects.materialized_view", data_object_type=T.MATERIALIZED_VIEW,
-          partitions=[sharing.Partition(values=[sharing.PartitionValue(name="id", op=sharing.PartitionValueOp.EQUAL,
-                                                                       value="1")])]), "partitions"),
-    (dict(name="main.objects.eu_orders", data_object_type=T.VIEW, history_data_sharing_status=ENABLED), "history"),
-    (dict(name="main.objects.foreign", data_object_type=T.FOREIGN_TABLE, start_version=0), "start version"),
-    (dict(name="main.objects.landing", data_object_type=T.VOLUME, cdf_enabled=True), "change data feed"),
-    (dict(name="main.objects.landing", data_object_type=T.VOLUME, string_shared_as="a.b.c"), "<schema>.<name>"),
-    (dict(name="guide", data_object_type=T.NOTEBOOK_FILE, string_shared_as="x.ipynb"), "needs its content"),
-    (dict(name="main.inventory.stock_levels", data_object_type=T.TABLE, history_data_sharing_status=ENABLED,
-          cdf_enabled=True), "cannot both be set"),
-    (dict(name="main.objects.materialized_view", data_object_type=T.TABLE), "add it as data_object_type"),
-    (dict(name="main.objects.double_it", data_object_type=T.FEATURE_SPEC), "does not exist"),
+    ({"name": "main.objects.landing", "data_object_type": T.VOLUME, "shared_as": "objects.landing"}, "string_shared_as"),
+    ({"name": "main.sales.orders", "data_object_type": T.TABLE, "string_shared_as": "sales.orders"}, "use shared_as"),
+    ({"name": "main.objects.churn_features", "data_object_type": T.FEATURE_SPEC, "string_shared_as": "a.b"}, "feature spec"),
+    ({"name": "main.analytics", "data_object_type": T.SCHEMA, "string_shared_as": "a.b"}, "schema"),
+    ({"name": "main.objects.churn", "data_object_type": T.MODEL, "content": "e30="}, "content applies only"),
+    ({"name": "main.objects.materialized_view", "data_object_type": T.MATERIALIZED_VIEW,
+          "partitions": [sharing.Partition(values=[sharing.PartitionValue(name="id", op=sharing.PartitionValueOp.EQUAL,
+                                                                       value="1")])]}, "partitions"),
+    ({"name": "main.objects.eu_orders", "data_object_type": T.VIEW, "history_data_sharing_status": ENABLED}, "history"),
+    ({"name": "main.objects.foreign", "data_object_type": T.FOREIGN_TABLE, "start_version": 0}, "start version"),
+    ({"name": "main.objects.landing", "data_object_type": T.VOLUME, "cdf_enabled": True}, "change data feed"),
+    ({"name": "main.objects.landing", "data_object_type": T.VOLUME, "string_shared_as": "a.b.c"}, "<schema>.<name>"),
+    ({"name": "guide", "data_object_type": T.NOTEBOOK_FILE, "string_shared_as": "x.ipynb"}, "needs its content"),
+    ({"name": "main.inventory.stock_levels", "data_object_type": T.TABLE, "history_data_sharing_status": ENABLED,
+          "cdf_enabled": True}, "cannot both be set"),
+    ({"name": "main.objects.materialized_view", "data_object_type": T.TABLE}, "add it as data_object_type"),
+    ({"name": "main.objects.double_it", "data_object_type": T.FEATURE_SPEC}, "does not exist"),
 ]
 
 
@@ -173,10 +173,10 @@ def test_an_alias_does_not_change_in_place(ows: Workspace, unique: str) -> None:
         return w.shares.update(unique, updates=[sharing.SharedDataObjectUpdate(
             action=A.UPDATE, data_object=sharing.SharedDataObject(**fields))])  # type: ignore[arg-type]
 
-    for fields, words in ((dict(name="main.sales.orders", shared_as="s.renamed"), "REMOVE"),
-                          (dict(name="main.objects.landing", data_object_type=T.VOLUME, string_shared_as="f.renamed"),
+    for fields, words in (({"name": "main.sales.orders", "shared_as": "s.renamed"}, "REMOVE"),
+                          ({"name": "main.objects.landing", "data_object_type": T.VOLUME, "string_shared_as": "f.renamed"},
                            "REMOVE"),
-                          (dict(name="main.sales.orders", data_object_type=T.VIEW), "data_object_type")):
+                          ({"name": "main.sales.orders", "data_object_type": T.VIEW}, "data_object_type")):
         with pytest.raises(InvalidParameterValue, match=words) as err:
             update(**fields)
         assert err.value.error_code == "INVALID_PARAMETER_VALUE"
