@@ -59,7 +59,8 @@ OBJECT_TYPES = ("TABLE", "VIEW", "MATERIALIZED_VIEW", "STREAMING_TABLE", "FOREIG
 TABLE_LIKE_TYPES = frozenset({"TABLE", "VIEW", "MATERIALIZED_VIEW", "STREAMING_TABLE", "FOREIGN_TABLE"})  # shared_as
 STRING_ALIAS_TYPES = frozenset({"VOLUME", "FUNCTION", "MODEL", "NOTEBOOK_FILE"})  # string_shared_as
 PARTITION_TYPES = frozenset({"TABLE"})  # partitions
-HISTORY_TYPES = frozenset({"TABLE", "MATERIALIZED_VIEW", "STREAMING_TABLE"})  # history, cdf_enabled, start_version
+# history, cdf_enabled, start_version: Delta-backed tables, and whole schemas (ALTER SHARE … ADD SCHEMA … WITH HISTORY)
+HISTORY_TYPES = frozenset({"TABLE", "MATERIALIZED_VIEW", "STREAMING_TABLE", "SCHEMA"})
 CONTENT_TYPES = frozenset({"NOTEBOOK_FILE"})  # content (base64); the share needs a storage_root
 # What an open (token or OIDC) recipient can read through the Delta Sharing protocol: tabular data only. Volumes,
 # models, notebooks, functions and feature specs are Databricks-to-Databricks only (docs: "What is Delta Sharing?",

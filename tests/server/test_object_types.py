@@ -98,7 +98,8 @@ def test_every_type_is_added_listed_and_removed(ows: Workspace, unique: str) -> 
     assert objects["main.objects.landing"].string_shared_as == "files.landing"
     assert objects["main.objects.landing"].shared_as is None
     assert objects["main.objects.churn"].string_shared_as == "objects.churn", "generated, as shared_as is"
-    assert objects["onboarding"].string_shared_as == "onboarding.ipynb" and objects["onboarding"].content is None
+    assert objects["onboarding"].string_shared_as == "onboarding.ipynb"
+    assert objects["onboarding"].content == content, "the content is answered (a client compares it)"
     assert objects["main.objects.churn_features"].string_shared_as is None
     assert objects["main.analytics"].shared_as is None
     streaming = objects["main.objects.streaming_table"]
@@ -236,3 +237,19 @@ def test_a_volume_alone_makes_its_schema_exist(ows: Workspace, tmp_path: Path) -
     registration.unregister(ows, "VOLUME", "main.files_only.drop")
     with pytest.raises(NotFound):
         list(ows.client.volumes.list("main", "files_only"))
+
+
+def test_schema_with_history_and_a_notebook_without_alias(ows: Workspace, unique: str) -> None:
+    w = ows.client
+    w.shares.create(unique, storage_root="file:///nb")
+    info = w.shares.update(unique, updates=[
+        add(sharing.SharedDataObject(name="main.inventory", data_object_type=T.SCHEMA,
+                                     history_data_sharing_status=ENABLED)),
+        add(sharing.SharedDataObject(name="Guide", data_object_type=T.NOTEBOOK_FILE, content="e30="))])
+    objects = {o.name: o for o in info.objects or []}
+    assert objects["main.inventory"].history_data_sharing_status == ENABLED  # ADD SCHEMA … WITH HISTORY
+    assert objects["Guide"].string_shared_as is None, "no alias is made up for a notebook file"
+    assert objects["Guide"].history_data_sharing_status is None and objects["Guide"].cdf_enabled is None
+    w.shares.update(unique, updates=[sharing.SharedDataObjectUpdate(
+        action=A.REMOVE, data_object=sharing.SharedDataObject(name="Guide"))])
+    assert [o.name for o in w.shares.get(unique, include_shared_data=True).objects or []] == ["main.inventory"]

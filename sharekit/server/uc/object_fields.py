@@ -48,7 +48,7 @@ def check_fields(kind: str, data: JSONObject, where: str) -> None:
     if kind not in HISTORY_TYPES and (history == "ENABLED" or cdf or start is not None):
         raise BadRequest(f"A {label} is shared without history, change data feed or start version "
                          f"(history_data_sharing_status, cdf_enabled and start_version apply to tables, materialized "
-                         f"views and streaming tables) ({where})")
+                         f"views, streaming tables and schemas) ({where})")
     if history == "ENABLED" and cdf:
         raise BadRequest("history_data_sharing_status ENABLED and cdf_enabled cannot both be set: sharing history "
                          f"shares the change data feed too; send one of them ({where})")

@@ -64,7 +64,8 @@ def parse_update(raw: Any, index: int, ctx: UpdateContext) -> ObjectChange:
         values["content_file"] = _store_notebook(ctx, data, action, where)
     if kind in STRING_ALIAS_TYPES:
         alias = string_alias(kind, data, where)
-        values["string_shared_as"] = alias if alias is not None or action != "ADD" else _default_alias(kind, full_name)
+        generated = action == "ADD" and alias is None and kind != "NOTEBOOK_FILE"
+        values["string_shared_as"] = _default_alias(full_name) if generated else alias
     partitions = opt_list(data, "partitions", where) or []
     if entry is not None and entry.table_type != "VIEW":
         values["partitions"] = _table_checks(ctx.tables, entry, partitions, values["start_version"],
@@ -72,11 +73,9 @@ def parse_update(raw: Any, index: int, ctx: UpdateContext) -> ObjectChange:
     return ObjectChange(action, SharedObject(**values), frozenset(fields), declared_type=declared)
 
 
-def _default_alias(kind: str, full_name: str) -> str:
-    """As for tables' shared_as, the server names what the request does not: ``<schema>.<name>``, or a notebook
-    file's own file name."""
-    if kind == "NOTEBOOK_FILE":
-        return full_name.rstrip("/").rsplit("/", 1)[-1]
+def _default_alias(full_name: str) -> str:
+    """As for tables' shared_as, the server names a volume, function or model the request does not alias:
+    ``<schema>.<name>`` (a notebook file keeps no alias unless given one)."""
     return ".".join(full_name.split(".")[-2:])
 
 

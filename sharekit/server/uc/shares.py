@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from sharekit.names import HISTORY_TYPES
@@ -34,11 +35,23 @@ def share_json(share: Share, *, include_objects: bool, tables: TableRegistry | N
     })
     if include_objects:
         statuses = share_statuses(tables, share) if tables is not None else {}
-        payload["objects"] = [object_json(obj, statuses.get(obj.name, obj.status)) for obj in share.objects]
+        payload["objects"] = [object_json(obj, statuses.get(obj.name, obj.status),
+                                          _content(tables, obj) if tables is not None else None)
+                              for obj in share.objects]
     return payload
 
 
-def object_json(obj: SharedObject, status: str = "ACTIVE") -> JSONObject:
+def _content(tables: TableRegistry, obj: SharedObject) -> str | None:
+    """A notebook file's content (base64), answered so that a client can tell whether its copy is the same."""
+    if obj.data_object_type != "NOTEBOOK_FILE" or obj.content_file is None:
+        return None
+    try:
+        return base64.b64encode((tables.home.root / obj.content_file).read_bytes()).decode("ascii")
+    except OSError:
+        return None  # gone: the object is PERMISSION_DENIED
+
+
+def object_json(obj: SharedObject, status: str = "ACTIVE", content: str | None = None) -> JSONObject:
     history = obj.data_object_type in HISTORY_TYPES
     payload: JSONObject = drop_none({
         "name": obj.name, "data_object_type": obj.data_object_type, "comment": obj.comment,
@@ -48,7 +61,7 @@ def object_json(obj: SharedObject, status: str = "ACTIVE") -> JSONObject:
         "cdf_enabled": (obj.cdf_enabled or obj.history_shared) if history else None,
         "start_version": obj.start_version,
         "shared_as": obj.recipient_name if obj.is_table_like else None,
-        "string_shared_as": obj.string_shared_as,
+        "string_shared_as": obj.string_shared_as, "content": content,
     })
     if obj.partitions:
         payload["partitions"] = [{"values": [drop_none({"name": v.name, "op": v.op, "value": v.value,
