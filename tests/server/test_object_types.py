@@ -253,3 +253,24 @@ def test_schema_with_history_and_a_notebook_without_alias(ows: Workspace, unique
     w.shares.update(unique, updates=[sharing.SharedDataObjectUpdate(
         action=A.REMOVE, data_object=sharing.SharedDataObject(name="Guide"))])
     assert [o.name for o in w.shares.get(unique, include_shared_data=True).objects or []] == ["main.inventory"]
+
+
+def test_the_share_view_warns_of_a_permission_denied_object(ows: Workspace, unique: str, tmp_path: Path) -> None:
+    from sharekit.shares import show_share
+
+    registration.register_volume(ows, f"main.objects.{unique}", tmp_path)
+    ows.client.shares.create(unique)
+    ows.client.shares.update(unique, updates=[
+        add(sharing.SharedDataObject(name="main.sales.orders", data_object_type=T.TABLE)),
+        add(sharing.SharedDataObject(name=f"main.objects.{unique}", data_object_type=T.VOLUME))])
+    view = show_share(ows, unique)
+    assert view.level == "info" and [row[4] for row in view.rows] == ["active", "active"]
+    registration.unregister(ows, "VOLUME", f"main.objects.{unique}")  # the owner's access is gone
+    view = show_share(ows, unique)
+    assert view.level == "warning" and "1 PERMISSION_DENIED" in view.title
+    volume = next(row for row in view.rows if row[1] == "VOLUME")
+    assert volume[4] == "permission denied" and volume[2] == f"objects.{unique}"
+    assert any("recipients get nothing from main.objects." + unique in note for note in view.notes)
+    page = view._repr_html_()
+    assert "permission denied" in page and "#8a5a00" in page  # the warning colour
+    assert "PERMISSION_DENIED: recipients get nothing" in repr(view)
