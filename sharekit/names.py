@@ -72,4 +72,4 @@ OBJECT_TYPE_OF_TABLE_TYPE = {"MANAGED": "TABLE", "EXTERNAL": "TABLE", "VIEW": "V
                              "FOREIGN": "FOREIGN_TABLE"}
 # What a local Delta folder can be registered as (``TableInfo.table_type``; FOREIGN is a foreign table's type).
 REGISTERED_TABLE_TYPES = ("EXTERNAL", "MATERIALIZED_VIEW", "STREAMING_TABLE", "FOREIGN")
-NOTEBOOK_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]{0,254}$")  # a notebook file's string_shared_as
+NOTEBOOK_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}$")  # a notebook file's string_shared_as

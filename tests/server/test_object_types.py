@@ -186,9 +186,12 @@ def test_an_alias_does_not_change_in_place(ows: Workspace, unique: str) -> None:
     history = update(name="main.sales.orders", history_data_sharing_status=ENABLED)
     orders = {o.name: o for o in history.objects or []}["main.sales.orders"]
     assert orders.cdf_enabled and orders.shared_as == "s.o"
+    # string_shared_as is unique among objects of the same type (SDK docstring): a model may take a volume's alias
+    w.shares.update(unique, updates=[add(sharing.SharedDataObject(
+        name="main.objects.churn", data_object_type=T.MODEL, string_shared_as="objects.landing"))])
     with pytest.raises(ResourceConflict) as taken:
         w.shares.update(unique, updates=[add(sharing.SharedDataObject(
-            name="main.objects.churn", data_object_type=T.MODEL, string_shared_as="objects.landing"))])
+            name="main.objects.materialized_view", data_object_type=T.MATERIALIZED_VIEW, shared_as="s.o"))])
     assert taken.value.error_code == "RESOURCE_ALREADY_EXISTS" and "already used" in str(taken.value)
 
 

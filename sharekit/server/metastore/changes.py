@@ -89,12 +89,12 @@ def _check_in_place(current: SharedObject, change: ObjectChange) -> None:
 
 
 def _alias_key(obj: SharedObject) -> tuple[str, str] | None:
-    """The ``<schema>.<name>`` a recipient knows an object by is unique in a share across tables, volumes, models
-    and functions (one namespace per schema on the recipient's side); notebook file names among notebooks."""
+    """``shared_as`` is unique among a share's table-like objects; ``string_shared_as`` among its objects of the
+    same type (SDK ``SharedDataObject`` docstrings)."""
     if obj.is_table_like:
-        return "NAME", obj.recipient_name.lower()
+        return "TABLE_LIKE", obj.recipient_name.lower()
     if obj.string_shared_as is not None:
-        return ("FILE" if obj.data_object_type == "NOTEBOOK_FILE" else "NAME"), obj.string_shared_as.lower()
+        return obj.data_object_type, obj.string_shared_as.lower()
     return None
 
 

@@ -65,7 +65,7 @@ def string_alias(kind: str, data: JSONObject, where: str) -> str | None:
     if kind == "NOTEBOOK_FILE":
         if not NOTEBOOK_FILE_NAME.match(alias):
             raise BadRequest(f"Invalid string_shared_as '{alias}' for a notebook file: a file name of letters, digits, "
-                             f"'_', '-', '.' and spaces ({where})")
+                             f"'_', '-' and '.' ({where})")
         return alias
     pieces = alias.split(".")
     if len(pieces) != 2 or not all(ALIAS_PART.match(piece) for piece in pieces):
