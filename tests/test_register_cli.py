@@ -91,3 +91,13 @@ def test_register_reuses_a_running_server_and_leaves_it_running(ws: Workspace, t
     assert ws.client.current_user.me().user_name, "the notebook's server keeps running"
     bad = run("register-volume", "main.raw.nothing", str(tmp_path / "missing"), "--home", str(ws.home))
     assert bad.returncode == 1 and "cannot register main.raw.nothing" in bad.stderr and "not a folder" in bad.stderr
+
+
+def test_plan_on_an_idle_home_says_it_starts_the_server_and_stops_it(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    document = tmp_path / "shares.yaml"
+    document.write_text("shares:\n  - name: nothing_yet\n")
+    done = run("plan", str(document), "--home", str(home))
+    assert done.returncode == 2, done.stderr
+    assert "started the embedded server" in done.stderr
+    assert gone(home, done.stderr), "sharekit plan left its server running"

@@ -9,13 +9,12 @@ is reused and left alone.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sharekit import registration
-from sharekit.cli.common import UsageFailure
+from sharekit.cli.common import UsageFailure, announce_started
 from sharekit.connect import Workspace, connect_local
 
 
@@ -24,8 +23,7 @@ def _run(args: argparse.Namespace, what: str, call: Callable[[Workspace], Any]) 
 
     workspace = connect_local(Path(args.home))
     if workspace.started_server:
-        print(f"sharekit: started the embedded server at {workspace.host} for this command; it stops when the "
-              "command ends (run `sharekit serve` to keep one running)", file=sys.stderr)
+        announce_started(workspace.host)
     try:
         call(workspace)
     except DatabricksError as err:
