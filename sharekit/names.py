@@ -55,3 +55,29 @@ def like_pattern(pattern: str, *, ignore_case: bool = True) -> re.Pattern[str]:
     """A SQL LIKE pattern (``%`` any run, ``_`` one character) as a regular expression for the whole text."""
     out = [".*" if char == "%" else "." if char == "_" else re.escape(char) for char in pattern]
     return re.compile("^" + "".join(out) + "$", (re.IGNORECASE if ignore_case else 0) | re.DOTALL)
+
+
+# -- shared data object types (databricks-sdk ``sharing.SharedDataObjectDataObjectType``) and the fields each takes.
+# Sources: the SDK's ``SharedDataObject`` docstrings (``shared_as`` for table-like objects, ``string_shared_as`` for
+# volumes, functions, models and notebook files, ``content`` for notebook files) and docs.databricks.com
+# delta-sharing/create-share (partitions and history on tables). The server enforces them; the client validates
+# documents with them.
+OBJECT_TYPES = ("TABLE", "VIEW", "MATERIALIZED_VIEW", "STREAMING_TABLE", "FOREIGN_TABLE", "SCHEMA", "VOLUME", "MODEL",
+                "FUNCTION", "NOTEBOOK_FILE", "FEATURE_SPEC")
+TABLE_LIKE_TYPES = frozenset({"TABLE", "VIEW", "MATERIALIZED_VIEW", "STREAMING_TABLE", "FOREIGN_TABLE"})  # shared_as
+STRING_ALIAS_TYPES = frozenset({"VOLUME", "FUNCTION", "MODEL", "NOTEBOOK_FILE"})  # string_shared_as
+PARTITION_TYPES = frozenset({"TABLE"})  # partitions
+# history, cdf_enabled, start_version: Delta-backed tables, and whole schemas (ALTER SHARE … ADD SCHEMA … WITH HISTORY)
+HISTORY_TYPES = frozenset({"TABLE", "MATERIALIZED_VIEW", "STREAMING_TABLE", "SCHEMA"})
+CONTENT_TYPES = frozenset({"NOTEBOOK_FILE"})  # content (base64); the share needs a storage_root
+# What an open (token or OIDC) recipient can read through the Delta Sharing protocol: tabular data only. Volumes,
+# models, notebooks, functions and feature specs are Databricks-to-Databricks only (docs: "What is Delta Sharing?",
+# open sharing shares tabular data; databrickslabs partner-architecture: volumes, notebooks, models are D2D only).
+OPEN_READABLE_TYPES = frozenset({"TABLE", "VIEW", "MATERIALIZED_VIEW", "STREAMING_TABLE", "FOREIGN_TABLE", "SCHEMA"})
+# Unity Catalog ``TableInfo.table_type`` -> the share's ``data_object_type`` of such a table.
+OBJECT_TYPE_OF_TABLE_TYPE = {"MANAGED": "TABLE", "EXTERNAL": "TABLE", "VIEW": "VIEW",
+                             "MATERIALIZED_VIEW": "MATERIALIZED_VIEW", "STREAMING_TABLE": "STREAMING_TABLE",
+                             "FOREIGN": "FOREIGN_TABLE"}
+# What a local Delta folder can be registered as (``TableInfo.table_type``; FOREIGN is a foreign table's type).
+REGISTERED_TABLE_TYPES = ("EXTERNAL", "MATERIALIZED_VIEW", "STREAMING_TABLE", "FOREIGN")
+NOTEBOOK_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}$")  # a notebook file's string_shared_as

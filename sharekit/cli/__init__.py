@@ -1,4 +1,4 @@
-"""The ``sharekit`` command: ``serve``, ``demo``, ``register-table``, and ``plan | apply | export``.
+"""The ``sharekit`` command: ``serve``, ``demo``, ``register-table|volume|model|function``, and ``plan | apply | export``.
 
 ``parser`` builds the argument parser (argparse only); each command group has a module (``serve``, ``demo``,
 ``register``, ``configuration``) that ``main`` imports through ``COMMANDS`` when its command runs.
@@ -20,6 +20,9 @@ COMMANDS = {
     "serve": ("serve", "serve"),
     "demo": ("demo", "demo"),
     "register-table": ("register", "register_table"),
+    "register-volume": ("register", "register_volume"),
+    "register-model": ("register", "register_model"),
+    "register-function": ("register", "register_function"),
     "plan": ("configuration", "plan"),
     "apply": ("configuration", "apply"),
     "export": ("configuration", "export"),

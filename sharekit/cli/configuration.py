@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from sharekit.cli.common import EXIT_CHANGES, EXIT_OK, error
+from sharekit.cli.common import EXIT_CHANGES, EXIT_OK, announce_started, error
 from sharekit.config.apply import apply as apply_document
 from sharekit.config.apply import apply_plan
 from sharekit.config.export import export as export_document
@@ -43,7 +43,10 @@ def _connect(args: argparse.Namespace) -> Workspace:
     target = args.target or ("local" if args.home else None)
     if target == "databricks" and args.home:
         raise ValueError("--home is for the embedded server; drop it or use --target local")
-    return connect(target, home=args.home, profile=args.profile, quiet=True)
+    workspace = connect(target, home=args.home, profile=args.profile, quiet=True)
+    if workspace.started_server:
+        announce_started(workspace.host)  # stopped by _with_workspace
+    return workspace
 
 
 def _with_workspace(args: argparse.Namespace, body: Callable[[Workspace], int]) -> int:

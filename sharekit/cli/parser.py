@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from sharekit.cli.credential_args import add_credential_commands
+from sharekit.names import REGISTERED_TABLE_TYPES
 from sharekit.server.home import default_home
 
 
@@ -25,11 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--prepare-only", action="store_true",
                       help="only write the demo tables and a generated audit history into the home (make lab, Binder)")
 
-    register = sub.add_parser("register-table", help="serve an existing Delta table folder under a catalog.schema.table name")
-    register.add_argument("name", help="full name, e.g. main.finance.invoices")
-    register.add_argument("path", help="the Delta table folder (it holds _delta_log)")
-    register.add_argument("--comment", default=None)
-    register.add_argument("--home", default=str(default_home()), help="server home (default $SHAREKIT_HOME or ~/.sharekit)")
+    _registration_commands(sub, str(default_home()))
 
     _configuration_commands(sub)
     add_credential_commands(sub, _add_connection)
@@ -73,3 +70,29 @@ def _add_connection(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--target", choices=["local", "databricks"], help="which kind of workspace")
     group.add_argument("--home", help="embedded server home (default $SHAREKIT_HOME or ~/.sharekit)")
     group.add_argument("--profile", help="Databricks config profile")
+
+
+def _registration_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], home_default: str) -> None:
+    """``register-table | -volume | -model | -function``: local objects under Unity Catalog names."""
+    home_help = "server home (default $SHAREKIT_HOME or ~/.sharekit)"
+    table = sub.add_parser("register-table", help="serve an existing Delta table folder under a catalog.schema.table name")
+    table.add_argument("name", help="full name, e.g. main.finance.invoices")
+    table.add_argument("path", help="the Delta table folder (it holds _delta_log)")
+    table.add_argument("--type", default="EXTERNAL", type=str.upper, choices=REGISTERED_TABLE_TYPES,
+                       help="what it is in Unity Catalog (default EXTERNAL)")
+    volume = sub.add_parser("register-volume", help="serve a folder of files as the volume catalog.schema.volume")
+    volume.add_argument("name")
+    volume.add_argument("path", help="the folder")
+    model = sub.add_parser("register-model", help="register a model catalog.schema.model")
+    model.add_argument("name")
+    model.add_argument("path", nargs="?", default=None, help="its artifacts folder (optional)")
+    function = sub.add_parser("register-function", help="register a function (or feature spec) catalog.schema.fn")
+    function.add_argument("name")
+    function.add_argument("--definition", help="the SQL body, e.g. 'x * 2'")
+    function.add_argument("--returns", help="the return type, e.g. INT")
+    function.add_argument("--param", action="append", metavar="NAME:TYPE", help="a parameter (repeatable)")
+    function.add_argument("--language", help="PYTHON for a Python UDF (default: SQL)")
+    function.add_argument("--feature-spec", action="store_true", help="a feature spec (catalogued as a function)")
+    for command in (table, volume, model, function):
+        command.add_argument("--comment", default=None)
+        command.add_argument("--home", default=home_default, help=home_help)

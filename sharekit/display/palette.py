@@ -15,8 +15,9 @@ CHART_NORMAL = "#4c78a8"  # a chart's bars within the limit
 LEVELS = {"info": SUCCESS, "warning": WARNING, "error": ERROR}
 """The colour of a message by its level."""
 
-STATUSES = {"done": SUCCESS, "failed": ERROR, "not tried": WARNING, "planned": NEUTRAL}
-"""The colour of an applied (or planned) action by its status."""
+STATUSES = {"done": SUCCESS, "failed": ERROR, "not tried": WARNING, "planned": NEUTRAL,
+            "active": SUCCESS, "permission denied": WARNING}
+"""The colour of an applied (or planned) action by its status, and of a shared object's status."""
 
 
 def level_colour(level: str, default: str = NEUTRAL) -> str:

@@ -3,6 +3,7 @@ engine as ``%%share`` (``sharekit.config``)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,7 @@ from sharekit.config.export import dump_yaml
 from sharekit.config.live import read_share
 from sharekit.config.loader import validate
 from sharekit.config.plan import Plan, make_plan
+from sharekit.names import HISTORY_TYPES, OBJECT_TYPE_OF_TABLE_TYPE, PARTITION_TYPES, TABLE_LIKE_TYPES
 from sharekit.widgets import validation as v
 
 if TYPE_CHECKING:
@@ -20,11 +22,21 @@ if TYPE_CHECKING:
     from sharekit.config.comparable import ObjectState
 
 PARTITION_MODES = ("none", "value", "recipient property")
+# What the form lists and lets a user choose: the catalog's objects (schemas and notebook files, which the catalog
+# does not list as objects, are kept as they are when a share is loaded).
+CHOOSABLE_TYPES = ("TABLE", "VIEW", "MATERIALIZED_VIEW", "STREAMING_TABLE", "FOREIGN_TABLE", "VOLUME", "MODEL",
+                   "FUNCTION", "FEATURE_SPEC")
+ALIASED_TYPES = TABLE_LIKE_TYPES | {"VOLUME", "MODEL", "FUNCTION"}  # a <schema>.<name> alias
+
+
+def type_label(kind: str) -> str:
+    return kind.lower().replace("_", " ")
 
 
 @dataclass
 class TableChoice:
-    """One table in the share: alias, one partition filter (static value or recipient property), history.
+    """One object in the share (a table unless ``type`` says otherwise): alias, one partition filter (static value
+    or recipient property; tables only), history (tables, materialized views, streaming tables).
 
     ``kept_partitions`` holds filters read from the workspace that one row cannot show (several OR-ed
     partitions, LIKE); they are written back unchanged unless the user sets a filter in the row.
@@ -38,13 +50,31 @@ class TableChoice:
     history: bool = False
     partition_columns: tuple[str, ...] = ()
     kept_partitions: list[Any] | None = None
+    type: str = "TABLE"
+    status: str | None = None  # ACTIVE | PERMISSION_DENIED, as read from the workspace
+
+    @property
+    def partitionable(self) -> bool:
+        return self.type in PARTITION_TYPES
+
+    @property
+    def with_history(self) -> bool:
+        return self.type in HISTORY_TYPES
 
     def problem(self) -> str | None:
         if self.partition_mode not in PARTITION_MODES:
             return f"{self.name}: unknown partition mode {self.partition_mode!r}"
+        if self.type not in CHOOSABLE_TYPES:
+            return f"{self.name}: the form cannot share a {type_label(self.type)}"
         filtered = self.partition_mode != "none"
         return v.first_problem(
             v.check_table_name(self.name),
+            f"{self.name}: a {type_label(self.type)} takes no partition filter" if filtered and not self.partitionable
+            else None,
+            f"{self.name}: a {type_label(self.type)} is shared without history" if self.history
+            and not self.with_history else None,
+            f"{self.name}: a {type_label(self.type)} takes no alias" if self.alias.strip()
+            and self.type not in ALIASED_TYPES else None,
             v.check_alias(self.alias.strip()),
             f"{self.name}: choose the partition column to filter on"
             if filtered and not self.partition_column.strip() else None,
@@ -63,7 +93,11 @@ class TableChoice:
         return self.alias.strip() or ".".join(self.name.split(".")[-2:])
 
     def to_data(self) -> dict[str, Any] | str:
+        """The document object: ``{name, type}`` plus what is set (the engine maps ``shared_as`` to the wire field
+        of the type); a plain table with nothing set is its name."""
         out: dict[str, Any] = {"name": self.name}
+        if self.type != "TABLE":
+            out["type"] = self.type
         if self.alias.strip():
             out["shared_as"] = self.alias.strip()
         column, value = self.partition_column.strip(), self.partition_value.strip()
@@ -98,11 +132,18 @@ class ShareDraft:
             seen[key] = table.name
         aliases: set[str] = set()
         for table in self.tables:
+            if table.type not in ALIASED_TYPES:
+                continue
             alias = table.shown_as.lower()
             if alias in aliases:
                 return f"recipients would see two tables named {alias!r}; give one an alias"
             aliases.add(alias)
         return None
+
+    @property
+    def denied(self) -> list[str]:
+        """Objects the workspace reports as PERMISSION_DENIED: recipients get nothing from them."""
+        return [t.name for t in self.tables if t.status == "PERMISSION_DENIED"]
 
     def to_data(self) -> dict[str, Any]:
         """The configuration document (the ``%%share`` YAML shape) for this one share."""
@@ -121,7 +162,8 @@ def choice_from_live(state: ObjectState, partition_columns: tuple[str, ...] = ()
     data = state.to_yaml()
     data = {"name": data} if isinstance(data, str) else data
     choice = TableChoice(name=state.name, alias=state.shared_as or "", history=bool(state.history),
-                         partition_columns=partition_columns)
+                         partition_columns=partition_columns, type=state.type,
+                         status=getattr(state, "status", None))  # status: read by the engine from issue 13 on
     partitions = data.get("partitions") or []
     simple = len(partitions) == 1 and len(partitions[0]) == 1
     if simple:
@@ -146,19 +188,32 @@ class ShareOps:
     max_tables: int = 5000
 
     def table_names(self) -> list[str]:
-        names: list[str] = []
+        return [name for name, kind in self.catalog_objects() if kind == "TABLE"]
+
+    def catalog_objects(self) -> list[tuple[str, str]]:
+        """(full name, data object type) of every table-like object, volume, model and function, by name."""
+        found: list[tuple[str, str]] = []
         for catalog in self.client.catalogs.list():
             if not catalog.name:
                 continue
             for schema in self.client.schemas.list(catalog.name):
                 if not schema.name or schema.name == "information_schema":
                     continue
-                for table in self.client.tables.list(catalog.name, schema.name):
-                    if table.full_name:
-                        names.append(table.full_name)
-                    if len(names) >= self.max_tables:
-                        return sorted(names)
-        return sorted(names)
+                found.extend(self._schema_objects(catalog.name, schema.name))
+                if len(found) >= self.max_tables:
+                    return sorted(found)[:self.max_tables]
+        return sorted(found)
+
+    def _schema_objects(self, catalog: str, schema: str) -> list[tuple[str, str]]:
+        out = [(t.full_name, OBJECT_TYPE_OF_TABLE_TYPE.get(t.table_type.value if t.table_type else "", "TABLE"))
+               for t in self.client.tables.list(catalog, schema, omit_columns=True) if t.full_name]
+        client = self.client
+        out += _listed(lambda: [(v.full_name, "VOLUME") for v in client.volumes.list(catalog, schema)])
+        out += _listed(lambda: [(m.full_name, "MODEL") for m in client.registered_models.list(
+            catalog_name=catalog, schema_name=schema)])
+        out += _listed(lambda: [(f.full_name, _function_type(f.properties))
+                                for f in client.functions.list(catalog, schema)])
+        return out
 
     def partition_columns(self, full_name: str) -> tuple[str, ...]:
         info = self.client.tables.get(full_name)
@@ -171,9 +226,9 @@ class ShareOps:
     def load(self, name: str) -> ShareDraft:
         live = read_share(self.client, name)
         objects = [state for _, state in sorted(live.objects.items())]
-        tables = [choice_from_live(state, self._columns_or_empty(state.name))
-                  for state in objects if state.type == "TABLE"]
-        kept = [state.to_yaml() for state in objects if state.type != "TABLE"]
+        tables = [choice_from_live(state, self._columns_or_empty(state.name) if state.type == "TABLE" else ())
+                  for state in objects if state.type in CHOOSABLE_TYPES]
+        kept = [state.to_yaml() for state in objects if state.type not in CHOOSABLE_TYPES]
         return ShareDraft(name=live.name, comment=live.comment or "", tables=tables, kept_objects=kept)
 
     def _columns_or_empty(self, full_name: str) -> tuple[str, ...]:
@@ -192,3 +247,24 @@ class ShareOps:
 
     def apply(self, draft: ShareDraft, on_step: Callable[[int, int], None] | None = None) -> ApplyResult:
         return apply_plan(self.client, self.plan(draft), progress=False, on_step=on_step)
+
+
+def _listed(listing: Callable[[], list[tuple[str | None, str]]]) -> list[tuple[str, str]]:
+    """One listing of volumes, models or functions; one the user may not read (or a workspace without it) is
+    skipped, so that the tables can still be chosen."""
+    from databricks.sdk.errors import DatabricksError
+
+    try:
+        return [(name, kind) for name, kind in listing() if name]
+    except DatabricksError:
+        return []
+
+
+def _function_type(properties: str | None) -> str:
+    """FEATURE_SPEC for a function the embedded server marks as a feature spec (Unity Catalog lists feature specs
+    among a schema's functions); FUNCTION otherwise."""
+    try:
+        marked = json.loads(properties or "{}").get("sharekit.object_type")
+    except (ValueError, AttributeError):
+        return "FUNCTION"
+    return "FEATURE_SPEC" if marked == "FEATURE_SPEC" else "FUNCTION"

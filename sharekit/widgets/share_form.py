@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from sharekit.display import plan_html
 from sharekit.widgets._form import Form, reason_html
-from sharekit.widgets.share_draft import PARTITION_MODES, ShareDraft, ShareOps, TableChoice
+from sharekit.widgets.share_draft import (
+    ALIASED_TYPES,
+    PARTITION_MODES,
+    ShareDraft,
+    ShareOps,
+    TableChoice,
+    type_label,
+)
 
 if TYPE_CHECKING:
     from sharekit.config.apply import ApplyResult
@@ -16,6 +23,11 @@ if TYPE_CHECKING:
     from sharekit.connect import Workspace
 
 MAX_PICKER_OPTIONS = 500
+
+
+def picker_label(name: str, kind: str) -> str:
+    """How the picker lists an object: a table by its name, anything else with its type."""
+    return name if kind == "TABLE" else f"{name} ({type_label(kind)})"
 
 
 class TableRow:
@@ -26,17 +38,22 @@ class TableRow:
 
         self.choice = choice
         columns = list(choice.partition_columns)
-        self.label = w.HTML(f"<code>{html.escape(choice.name)}</code>", layout=w.Layout(width="230px"))
+        kind = "" if choice.type == "TABLE" else f" <i>{html.escape(type_label(choice.type))}</i>"
+        denied = (' <span class="sharekit-denied" title="recipients get nothing from it">⚠ permission denied</span>'
+                  if choice.status == "PERMISSION_DENIED" else "")
+        self.label = w.HTML(f"<code>{html.escape(choice.name)}</code>{kind}{denied}", layout=w.Layout(width="230px"))
         self.alias = w.Text(value=choice.alias, placeholder="alias schema.table", layout=w.Layout(width="170px"))
         self.mode = w.Dropdown(options=PARTITION_MODES, value=choice.partition_mode, layout=w.Layout(width="150px"),
-                               disabled=not columns and choice.partition_mode == "none")
+                               disabled=not choice.partitionable or (not columns and choice.partition_mode == "none"))
         column_options = columns or ([choice.partition_column] if choice.partition_column else [])
         self.column = w.Dropdown(options=column_options, value=choice.partition_column or (columns[0] if columns else None),
                                  layout=w.Layout(width="120px"))
         self.value = w.Text(value=choice.partition_value, placeholder="value / property key",
                             layout=w.Layout(width="150px"))
         self.history = w.Checkbox(value=choice.history, description="history", indent=False,
-                                  layout=w.Layout(width="80px"))
+                                  layout=w.Layout(width="80px"), disabled=not choice.with_history)
+        if choice.type not in ALIASED_TYPES:
+            self.alias.disabled = True
         self.remove = w.Button(icon="trash", tooltip="remove from the share", layout=w.Layout(width="40px"))
         self.remove.on_click(lambda _: form.remove_table(self))
         for widget in (self.alias, self.mode, self.column, self.value, self.history):
@@ -57,7 +74,7 @@ class TableRow:
 
 
 class ShareForm(Form):
-    title = "Share — tables, aliases, partition filters"
+    title = "Share — tables, views, volumes, models, functions; aliases, partition filters"
     css_class = "sharekit-share-form"
 
     def __init__(self, workspace: Workspace | None = None) -> None:
@@ -65,7 +82,8 @@ class ShareForm(Form):
 
         super().__init__(workspace)
         self.ops = ShareOps(self.client)
-        self.all_tables: list[str] = []
+        self.all_tables: list[str] = []  # the picker's labels: a table's name, "name (volume)" for the others
+        self.picked: dict[str, tuple[str, str]] = {}  # label -> (name, data object type)
         self.rows: list[TableRow] = []
         self.kept_objects: list[Any] = []
         self.plan: Plan | None = None
@@ -77,7 +95,7 @@ class ShareForm(Form):
         self.comment = w.Text(description="Comment", style=label, layout=w.Layout(width="420px"))
         self.existing = w.Dropdown(description="Edit share", options=[], style=label, layout=w.Layout(width="420px"))
         self.load_button = w.Button(description="Load", icon="folder-open", layout=w.Layout(width="90px"))
-        self.search = w.Text(description="Find table", placeholder="type to filter", style=label,
+        self.search = w.Text(description="Find object", placeholder="type to filter", style=label,
                              layout=w.Layout(width="420px"))
         self.picker = w.SelectMultiple(options=[], rows=8, layout=w.Layout(width="420px"))
         self.add_button = w.Button(description="Add selected", icon="plus")
@@ -100,7 +118,7 @@ class ShareForm(Form):
         self.apply_button.on_click(lambda _: self.apply())
         self.widget.children = [
             self._header(), w.HBox([self.existing, self.load_button]), self.name, self.comment,
-            w.HTML("<b>Tables</b>"), self.search, w.HBox([self.picker, self.add_button]), self.rows_box,
+            w.HTML("<b>Objects</b>"), self.search, w.HBox([self.picker, self.add_button]), self.rows_box,
             w.HBox([self.preview_button, self.apply_button, self.reason]),
             w.HBox([self.progress, self.message_widget]), self.plan_html,
         ]
@@ -132,28 +150,36 @@ class ShareForm(Form):
 
     # -- actions ---------------------------------------------------------------------------------------------
     def refresh(self, *, background: bool = True) -> Any:
-        def work() -> tuple[list[str], list[str]]:
-            return self.ops.table_names(), self.ops.share_names()
+        def work() -> tuple[list[tuple[str, str]], list[str]]:
+            return self.ops.catalog_objects(), self.ops.share_names()
 
-        def done(found: tuple[list[str], list[str]]) -> None:
-            self.all_tables, shares = found
+        def done(found: tuple[list[tuple[str, str]], list[str]]) -> None:
+            objects, shares = found
+            self.picked = {picker_label(name, kind): (name, kind) for name, kind in objects}
+            self.all_tables = list(self.picked)
             self._filter()
             self.existing.options = shares
             self.existing.value = None
-            self.messages.show(f"{len(self.all_tables)} table(s), {len(shares)} share(s)", "info")
+            tables = sum(1 for _, kind in objects if kind == "TABLE")
+            self.messages.show(f"{tables} table(s), {len(objects) - tables} other object(s), {len(shares)} share(s)",
+                               "info")
 
         return self.task.start("Loading tables", work, done, background=background)
 
     def add_tables(self, names: list[str]) -> Any:
+        """Add picker entries (a label, or a table's name) to the share."""
         present = {row.choice.name.lower() for row in self.rows}
-        wanted = [name for name in names if name.lower() not in present]
+        chosen = [self.picked.get(label, (label, "TABLE")) for label in names]
+        wanted = [(name, kind) for name, kind in chosen if name.lower() not in present]
 
         def work() -> list[TableChoice]:
-            return [TableChoice(name=name, partition_columns=self.ops.partition_columns(name)) for name in wanted]
+            return [TableChoice(name=name, type=kind,
+                                partition_columns=self.ops.partition_columns(name) if kind == "TABLE" else ())
+                    for name, kind in wanted]
 
         def done(choices: list[TableChoice]) -> None:
             self._set_rows(self.rows + [TableRow(self, choice) for choice in choices])
-            self.messages.show(f"added {len(choices)} table(s)", "info")
+            self.messages.show(f"added {len(choices)} object(s)", "info")
 
         return self.task.start("Adding tables", work, done)
 
@@ -179,7 +205,11 @@ class ShareForm(Form):
             self.name.value, self.comment.value = draft.name, draft.comment
             self.kept_objects = draft.kept_objects
             self._set_rows([TableRow(self, choice) for choice in draft.tables])
-            self.messages.show(f"loaded share {draft.name}: {len(draft.tables)} table(s)", "info")
+            if draft.denied:
+                self.messages.show(f"loaded share {draft.name}: recipients get nothing from "
+                                   f"{', '.join(draft.denied)} (PERMISSION_DENIED)", "warning")
+            else:
+                self.messages.show(f"loaded share {draft.name}: {len(draft.tables)} object(s)", "info")
 
         return self.task.start(f"Loading share {chosen}", lambda: self.ops.load(chosen), done)
 

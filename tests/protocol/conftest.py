@@ -69,7 +69,8 @@ class Provider:
         return S.SharedDataObject(
             name=name, data_object_type=S.SharedDataObjectDataObjectType(kind), shared_as=shared_as,
             history_data_sharing_status=S.SharedDataObjectHistoryDataSharingStatus.ENABLED if history else None,
-            cdf_enabled=cdf or None, start_version=start_version,
+            # the API refuses history and cdf_enabled together: history shares the change data feed
+            cdf_enabled=(cdf and not history) or None, start_version=start_version,
             partitions=[S.Partition(values=[S.PartitionValue(
                 name=v["name"], op=S.PartitionValueOp.EQUAL, value=v.get("value"),
                 recipient_property_key=v.get("recipient_property_key")) for v in p]) for p in partitions]

@@ -105,7 +105,7 @@ def test_wrong_values_are_400(seeded: Api, path: str, body: dict[str, object]) -
     {"action": "ADD"},
     {"action": "MOVE", "data_object": {"name": "main.sales.orders"}},
     {"action": "ADD", "data_object": "main.sales.orders"},
-    {"action": "ADD", "data_object": {"name": "main.sales.orders", "data_object_type": "VOLUME"}},
+    {"action": "ADD", "data_object": {"name": "main.sales.orders", "data_object_type": "MATERIALIZED_VIEW"}},
     {"action": "ADD", "data_object": {"name": "main.sales.orders", "data_object_type": "NONSENSE"}},
     {"action": "ADD", "data_object": {"name": "main.sales.orders", "shared_as": "a.b.c"}},
     {"action": "ADD", "data_object": {"name": "main.sales.orders", "shared_as": "a-b.c"}},

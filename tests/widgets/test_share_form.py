@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from sharekit.connect import Workspace
 from sharekit.widgets import ShareForm
 from sharekit.widgets.share_draft import ShareDraft, TableChoice
@@ -123,3 +126,41 @@ def test_a_workspace_refusal_is_shown_in_the_form(ws: Workspace) -> None:
     outcome = form.wait()
     assert form.message_level == "error" and "does not exist" in form.message.lower(), form.message
     assert isinstance(outcome, Exception) and form.rows == []
+
+
+def test_the_picker_lists_every_catalog_type_and_a_volume_is_chosen(ws: Workspace, tmp_path: Path) -> None:
+    from sharekit import registration
+
+    mv = tmp_path / "mv"
+    shutil.copytree(ws.home / "tables" / "main" / "sales" / "orders", mv)  # type: ignore[operator]
+    registration.register_table(ws, "main.objects.orders_mv", mv, table_type="MATERIALIZED_VIEW")
+    registration.register_volume(ws, "main.objects.landing", tmp_path)
+    registration.register_model(ws, "main.objects.churn")
+    registration.register_function(ws, "main.objects.double_it", definition="x * 2", returns="INT")
+    registration.register_function(ws, "main.objects.features", feature_spec=True)
+    form = ShareForm(ws)
+    form.search.value = "objects"
+    assert set(form.picker.options) == {
+        "main.objects.orders_mv (materialized view)", "main.objects.landing (volume)", "main.objects.churn (model)",
+        "main.objects.double_it (function)", "main.objects.features (feature spec)"}
+    form.name.value = "files_for_partners"
+    form.picker.value = ("main.objects.landing (volume)", "main.objects.orders_mv (materialized view)")
+    form.add_button.click()
+    form.wait()
+    volume = form.row("main.objects.landing")
+    assert volume.choice.type == "VOLUME" and "volume" in volume.label.value
+    assert volume.mode.disabled and volume.history.disabled, "a volume has no partition filter and no history"
+    assert not form.row("main.objects.orders_mv").history.disabled
+    volume.alias.value = "files.landing"
+    assert form.reason_text == ""
+    assert form.draft().to_data() == {"shares": [{"name": "files_for_partners", "tables": [
+        {"name": "main.objects.landing", "type": "VOLUME", "shared_as": "files.landing"},
+        {"name": "main.objects.orders_mv", "type": "MATERIALIZED_VIEW"}]}]}
+    volume.history.value = True  # the checkbox is disabled in the page; the draft refuses it all the same
+    assert form.reason_text == "main.objects.landing: a volume is shared without history"
+
+
+def test_a_permission_denied_object_is_a_warning_when_loaded() -> None:
+    draft = ShareDraft("s", tables=[TableChoice("main.sales.orders"),
+                                    TableChoice("main.objects.gone", type="VOLUME", status="PERMISSION_DENIED")])
+    assert draft.denied == ["main.objects.gone"] and draft.problem() is None

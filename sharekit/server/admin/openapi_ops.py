@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sharekit.names import MAX_IP_ADDRESSES
+from sharekit.names import MAX_IP_ADDRESSES, OBJECT_TYPES, REGISTERED_TABLE_TYPES
 from sharekit.server import paths
+from sharekit.server.metastore.catalog_objects import CATALOG_KINDS
 from sharekit.server.settings import MAX_UPDATES, PREVIEW_MAX_ROWS
 
 UC = paths.UC_API
@@ -45,12 +46,12 @@ CAPABILITIES = {"name": "delta-sharing-capabilities", "in": "header", "required"
 PARTITION = _obj({"values": {"type": "array", "items": _obj({
     "name": S, "op": {"type": "string", "enum": ["EQUAL", "LIKE"]}, "value": S, "recipient_property_key": S})}})
 DATA_OBJECT = _obj({
-    "name": S, "data_object_type": {"type": "string", "enum": ["TABLE", "SCHEMA", "VIEW"]}, "comment": S,
-    "shared_as": S, "history_data_sharing_status": {"type": "string", "enum": ["ENABLED", "DISABLED"]},
+    "name": S, "data_object_type": {"type": "string", "enum": list(OBJECT_TYPES)}, "comment": S,
+    "shared_as": S, "string_shared_as": S, "content": S, "history_data_sharing_status": {"type": "string", "enum": ["ENABLED", "DISABLED"]},
     "cdf_enabled": BOOL, "start_version": I64, "partitions": {"type": "array", "items": PARTITION},
 }, ("name",))
 SHARE_UPDATE = _obj({
-    "comment": S, "new_name": S, "owner": S,
+    "comment": S, "new_name": S, "owner": S, "storage_root": S,
     "updates": {"type": "array", "maxItems": MAX_UPDATES, "items": _obj({
         "action": {"type": "string", "enum": ["ADD", "REMOVE", "UPDATE"]}, "data_object": DATA_OBJECT},
         ("action", "data_object"))},
@@ -103,8 +104,16 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", paths.DATABRICKS_CONFIG): _op("databricksConfig", PUBLIC),
     ("GET", paths.SCIM_ME): _op("currentUser", ADMIN),
     ("POST", paths.ADMIN + "/demo"): _op("createDemoTables", ADMIN),
-    ("POST", paths.ADMIN + "/tables"): _op("registerTable", ADMIN, body=_obj({"name": S, "path": S, "comment": S},
-                                                                               ("name", "path"))),
+    ("POST", paths.ADMIN + "/tables"): _op("registerTable", ADMIN, body=_obj({
+        "name": S, "path": S, "comment": S, "table_type": {"type": "string", "enum": list(REGISTERED_TABLE_TYPES)}},
+        ("name", "path"))),
+    ("POST", paths.ADMIN + "/catalog-objects"): _op("registerCatalogObject", ADMIN, body=_obj({
+        "kind": {"type": "string", "enum": list(CATALOG_KINDS)}, "name": S, "path": S, "comment": S,
+        "routine_definition": S, "data_type": S, "full_data_type": S, "routine_body": S, "external_language": S,
+        "input_params": {"type": "array", "items": _obj({"name": S, "type_text": S, "type_name": S},
+                                                        ("name", "type_text"))}}, ("kind", "name"))),
+    ("GET", paths.ADMIN + "/catalog-objects"): _op("listCatalogObjects", ADMIN),
+    ("DELETE", paths.ADMIN + "/catalog-objects/{kind}/{full_name}"): _op("unregisterCatalogObject", ADMIN),
     ("GET", paths.ADMIN + "/tables"): _op("listRegisteredTables", ADMIN),
     ("DELETE", paths.ADMIN + "/tables/{full_name}"): _op("unregisterTable", ADMIN),
     ("GET", paths.ADMIN + "/preview"): _op("previewAsRecipient", ADMIN, params=[
@@ -112,7 +121,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                                                                           "maximum": PREVIEW_MAX_ROWS})],
         summary="What a recipient would receive from a share (or, with table, the provider's own sample)"),
     # Unity Catalog: shares
-    ("POST", UC + "/shares"): _op("createShare", ADMIN, body=_obj({"name": S, "comment": S}, ("name",))),
+    ("POST", UC + "/shares"): _op("createShare", ADMIN, body=_obj({"name": S, "comment": S, "storage_root": S},
+                                                                    ("name",))),
     ("GET", UC + "/shares"): _op("listShares", ADMIN, params=PAGING),
     ("GET", UC + "/shares/{name}"): _op("getShare", ADMIN, params=[_q("include_shared_data", BOOL)]),
     ("PATCH", UC + "/shares/{name}"): _op("updateShare", ADMIN, body=SHARE_UPDATE),
@@ -152,6 +162,16 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", UC + "/tables/{full_name}/exists"): _op("tableExists", ADMIN),
     ("GET", UC + "/table-summaries"): _op("listTableSummaries", ADMIN, params=[
         _q("catalog_name", S, True), _q("schema_name_pattern", S), _q("table_name_pattern", S), *PAGING]),
+    # Unity Catalog: volumes, registered models, functions (feature specs among them)
+    ("GET", UC + "/volumes"): _op("listVolumes", ADMIN, params=[_q("catalog_name", S, True),
+                                                                _q("schema_name", S, True), *PAGING]),
+    ("GET", UC + "/volumes/{name}"): _op("getVolume", ADMIN),
+    ("GET", UC + "/models"): _op("listRegisteredModels", ADMIN, params=[_q("catalog_name", S),
+                                                                        _q("schema_name", S), *PAGING]),
+    ("GET", UC + "/models/{full_name}"): _op("getRegisteredModel", ADMIN),
+    ("GET", UC + "/functions"): _op("listFunctions", ADMIN, params=[_q("catalog_name", S, True),
+                                                                    _q("schema_name", S, True), *PAGING]),
+    ("GET", UC + "/functions/{name}"): _op("getFunction", ADMIN),
     # statement execution and the warehouse
     ("POST", SQL + "/statements"): _op("executeStatement", ADMIN, body=STATEMENT),
     ("POST", SQL + "/statements/"): _op("executeStatementSlash", ADMIN, body=STATEMENT),

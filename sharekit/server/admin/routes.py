@@ -9,7 +9,7 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Route
 
 from sharekit.server import paths
-from sharekit.server.admin import openapi, preview
+from sharekit.server.admin import catalog_registration, openapi, preview
 from sharekit.server.admin.demo_tables import create_demo_tables
 from sharekit.server.body import opt_str, req_str
 from sharekit.server.endpoint import Call, admin, body_name, endpoint, no_params, public
@@ -45,7 +45,8 @@ def register_table(call: Call[str]) -> JSONObject:
     """``{"name": "main.x.y", "path": "/abs/delta/folder", "comment": "..."}``: share a Delta folder that lives
     outside ``home/tables`` under a Unity Catalog name (it then lists, describes and shares like any table)."""
     entry = call.state.tables.register(req_str(call.body, "name"), Path(req_str(call.body, "path")),
-                                       comment=opt_str(call.body, "comment"))
+                                       comment=opt_str(call.body, "comment"),
+                                       table_type=(opt_str(call.body, "table_type") or "EXTERNAL").upper())
     return {"full_name": entry.full_name, "path": str(entry.path), "table_type": entry.table_type,
             "comment": entry.comment}
 
@@ -69,12 +70,25 @@ def routes() -> list[BaseRoute]:
               methods=["GET"]),
         Route(paths.SCIM_ME, endpoint(None, current_user, guard=admin, params=no_params), methods=["GET"]),
         Route(paths.ADMIN + "/demo", endpoint(None, create_demo, guard=admin, params=no_params), methods=["POST"]),
-        Route(tables, endpoint("registerTable", register_table, guard=admin, fields={"name", "path", "comment"},
+        Route(tables, endpoint("registerTable", register_table, guard=admin,
+                               fields={"name", "path", "comment", "table_type"},
                                audit_params=body_name), methods=["POST"]),
         Route(tables, endpoint("listRegisteredTables", list_registered_tables, guard=admin), methods=["GET"]),
         Route(tables + "/{full_name}", endpoint("unregisterTable", unregister_table, guard=admin),
               methods=["DELETE"]),
+        *_catalog_object_routes(),
         Route(paths.ADMIN + "/preview", endpoint("previewAsRecipient", preview.handle, guard=admin), methods=["GET"]),
+    ]
+
+
+def _catalog_object_routes() -> list[BaseRoute]:
+    objects, handlers = paths.ADMIN + "/catalog-objects", catalog_registration
+    return [
+        Route(objects, endpoint("registerCatalogObject", handlers.register, guard=admin,
+                                fields=handlers.REGISTER_FIELDS, audit_params=body_name), methods=["POST"]),
+        Route(objects, endpoint("listCatalogObjects", handlers.listing, guard=admin), methods=["GET"]),
+        Route(objects + "/{kind}/{full_name}", endpoint("unregisterCatalogObject", handlers.unregister, guard=admin),
+              methods=["DELETE"]),
     ]
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sharekit.names import TABLE_LIKE_TYPES
+
 
 @dataclass(frozen=True)
 class PartitionValue:
@@ -29,10 +31,12 @@ class Partition:
 
 @dataclass(frozen=True)
 class SharedObject:
-    name: str  # full name catalog.schema.table (or catalog.schema for SCHEMA objects)
-    data_object_type: str = "TABLE"  # TABLE | VIEW | SCHEMA
+    name: str  # full name catalog.schema.object (catalog.schema for SCHEMA objects, the file name for notebooks)
+    data_object_type: str = "TABLE"  # one of sharekit.names.OBJECT_TYPES
     comment: str | None = None
     shared_as: str | None = None  # "<schema>.<table>" alias seen by recipients; None = automatic
+    string_shared_as: str | None = None  # the alias of a volume, function, model (2-part) or notebook (a file name)
+    content_file: str | None = None  # a notebook file's content, relative to the server home
     partitions: tuple[Partition, ...] = ()
     history_data_sharing_status: str = "DISABLED"  # ENABLED | DISABLED
     cdf_enabled: bool = False
@@ -44,6 +48,10 @@ class SharedObject:
     @property
     def history_shared(self) -> bool:
         return self.history_data_sharing_status == "ENABLED"
+
+    @property
+    def is_table_like(self) -> bool:
+        return self.data_object_type in TABLE_LIKE_TYPES
 
     @property
     def recipient_name(self) -> str:
@@ -62,6 +70,7 @@ class Share:
     updated_at: int
     updated_by: str
     objects: tuple[SharedObject, ...] = ()
+    storage_root: str | None = None  # where the share's notebook files live (needed before adding one)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sharekit.server.metastore.records import (
 )
 from sharekit.server.security.tokens import activation_token
 
-_UPDATABLE_COLUMNS = frozenset({"comment", "owner", "expiration_time", "properties", "ip_access_list"})
+_UPDATABLE_COLUMNS = frozenset({"comment", "owner", "storage_root", "expiration_time", "properties", "ip_access_list"})
 
 
 def column(name: str) -> str:
@@ -54,7 +54,9 @@ def object_row(share_id: str, position: int, obj: SharedObject) -> tuple[Any, ..
     partitions = [[{"name": v.name, "op": v.op, "value": v.value, "recipient_property_key": v.recipient_property_key}
                    for v in part.values] for part in obj.partitions]
     return (share_id, position, obj.name, obj.data_object_type, obj.comment, obj.shared_as, json.dumps(partitions),
-            obj.history_data_sharing_status, int(obj.cdf_enabled), obj.start_version, obj.added_at, obj.added_by)
+            obj.history_data_sharing_status, int(obj.cdf_enabled), obj.start_version, obj.added_at, obj.added_by,
+            obj.string_shared_as, obj.content_file)
+
 
 
 def object_from_row(row: sqlite3.Row) -> SharedObject:
@@ -64,13 +66,14 @@ def object_from_row(row: sqlite3.Row) -> SharedObject:
                         shared_as=row["shared_as"], partitions=partitions,
                         history_data_sharing_status=row["history_data_sharing_status"],
                         cdf_enabled=bool(row["cdf_enabled"]), start_version=row["start_version"],
-                        added_at=row["added_at"], added_by=row["added_by"])
+                        added_at=row["added_at"], added_by=row["added_by"],
+                        string_shared_as=row["string_shared_as"], content_file=row["content_file"])
 
 
 def share_from_row(row: sqlite3.Row, objects: tuple[SharedObject, ...]) -> Share:
     return Share(id=row["id"], name=row["name"], comment=row["comment"], owner=row["owner"],
                  created_at=row["created_at"], created_by=row["created_by"], updated_at=row["updated_at"],
-                 updated_by=row["updated_by"], objects=objects)
+                 updated_by=row["updated_by"], objects=objects, storage_root=row["storage_root"])
 
 
 def recipient_from_row(row: sqlite3.Row, tokens: tuple[RecipientToken, ...]) -> Recipient:

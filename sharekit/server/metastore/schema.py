@@ -55,6 +55,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             UNIQUE (recipient_id, name))""",
         "CREATE INDEX federation_policies_by_issuer ON federation_policies (issuer)",
     ),
+    (  # every shared object type (issue 13): aliases of non-table objects, notebook files, catalog objects
+        "ALTER TABLE shares ADD COLUMN storage_root TEXT",
+        "ALTER TABLE shared_objects ADD COLUMN string_shared_as TEXT",
+        "ALTER TABLE shared_objects ADD COLUMN content_file TEXT",
+        """CREATE TABLE catalog_objects (full_name TEXT NOT NULL, kind TEXT NOT NULL, path TEXT, comment TEXT,
+            details TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (kind, full_name))""",
+    ),
 )
 
 

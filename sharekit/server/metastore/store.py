@@ -19,6 +19,7 @@ from typing import Any
 from sharekit.server.errors import BadRequest, Conflict, NotFound
 from sharekit.server.metastore import metastore_policy
 from sharekit.server.metastore import rows as codec
+from sharekit.server.metastore.catalog_objects import CatalogObjectStore
 from sharekit.server.metastore.changes import (
     GrantChange,
     ObjectChange,
@@ -36,7 +37,7 @@ from sharekit.types import Clock
 PRIVILEGE = "SELECT"
 
 
-class MetastoreStore(FederationStore):
+class MetastoreStore(FederationStore, CatalogObjectStore):  # policies' and catalog objects' SQL live in those modules
     def __init__(self, path: Path, *, clock: Clock = time.time, secret: bytes = b"") -> None:
         self.clock = clock
         self.secret = secret
@@ -58,18 +59,21 @@ class MetastoreStore(FederationStore):
             items = [self._share(conn, row["name"]) for row in rows[:size]]
         return Page(items, encode_page_token(items[-1].name) if len(rows) > size else None)
 
-    def create_share(self, name: str, *, user: str, comment: str | None = None, owner: str | None = None) -> Share:
+    def create_share(self, name: str, *, user: str, comment: str | None = None, owner: str | None = None,
+                     storage_root: str | None = None) -> Share:
         now = self.now_ms()
         with self._tx(True) as conn:
             if conn.execute("SELECT 1 FROM shares WHERE name = ?", (name,)).fetchone():
                 raise Conflict(f"Share '{name}' already exists", "SHARE_ALREADY_EXISTS")
-            conn.execute("INSERT INTO shares VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         (uuid.uuid4().hex, name, comment, owner or user, now, user, now, user))
+            conn.execute("INSERT INTO shares (id, name, comment, owner, created_at, created_by, updated_at, "
+                         "updated_by, storage_root) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         (uuid.uuid4().hex, name, comment, owner or user, now, user, now, user, storage_root))
             return self._share(conn, name)
 
     def update_share(self, name: str, *, user: str, changes: Mapping[str, Any] | None = None,
                      updates: Sequence[ObjectChange] = ()) -> Share:
-        """``changes`` may hold ``comment``, ``owner``, ``new_name``; ``updates`` apply in order, all or nothing."""
+        """``changes`` may hold ``comment``, ``owner``, ``storage_root``, ``new_name``; ``updates`` apply in order,
+        all or nothing."""
         changes = dict(changes or {})
         now = self.now_ms()
         with self._tx(True) as conn:
@@ -79,7 +83,10 @@ class MetastoreStore(FederationStore):
             for change in updates:
                 objects = apply_object_change(objects, change, user, now)
             conn.execute("DELETE FROM shared_objects WHERE share_id = ?", (share_id,))
-            conn.executemany("INSERT INTO shared_objects VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            conn.executemany("""INSERT INTO shared_objects (share_id, position, name, data_object_type, comment,
+                                shared_as, partitions, history_data_sharing_status, cdf_enabled, start_version,
+                                added_at, added_by, string_shared_as, content_file)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                              [codec.object_row(share_id, pos, obj) for pos, obj in enumerate(objects)])
             new_name = changes.pop("new_name", None)
             if new_name and new_name != name:
@@ -87,7 +94,7 @@ class MetastoreStore(FederationStore):
                     raise Conflict(f"Share '{new_name}' already exists", "SHARE_ALREADY_EXISTS")
                 conn.execute("UPDATE shares SET name = ? WHERE id = ?", (new_name, share_id))
                 name = new_name
-            for column in ("comment", "owner"):
+            for column in ("comment", "owner", "storage_root"):
                 if column in changes:
                     conn.execute(f"UPDATE shares SET {codec.column(column)} = ? WHERE id = ?",
                                  (changes[column], share_id))

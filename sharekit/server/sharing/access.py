@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
+from sharekit.names import OPEN_READABLE_TYPES, TABLE_LIKE_TYPES
 from sharekit.server.audit.log import RequestAudit
 from sharekit.server.errors import Forbidden, NotFound, Unauthenticated
 from sharekit.server.metastore.records import Recipient, RecipientToken, Share, SharedObject
@@ -24,6 +25,7 @@ from sharekit.server.security.ip_access import ip_allowed
 from sharekit.server.security.tokens import bearer_token
 from sharekit.server.sharing.federation import federated_recipient
 from sharekit.server.tables.registry import TableRegistry
+from sharekit.server.tables.status import share_statuses
 
 if TYPE_CHECKING:
     from sharekit.server.state import ServerState
@@ -84,11 +86,13 @@ class VisibleTable:
 
 
 def visible_tables(tables: TableRegistry, share: Share) -> list[VisibleTable]:
-    """Active TABLE and VIEW objects, plus every table of a shared SCHEMA, in share order (first name wins)."""
+    """Active table-like objects, plus every table of a shared SCHEMA, in share order (first name wins). Volumes,
+    models, functions and notebooks are not served to open recipients; a PERMISSION_DENIED object shows nothing."""
     seen: set[tuple[str, str]] = set()
     found: list[VisibleTable] = []
+    statuses = share_statuses(tables, share)
     for obj in share.objects:
-        if obj.status.upper() != "ACTIVE":
+        if statuses.get(obj.name) != "ACTIVE" or obj.data_object_type not in OPEN_READABLE_TYPES:
             continue
         for schema, name, full_name in _candidates(tables, obj):
             key = (schema.lower(), name.lower())
@@ -101,7 +105,7 @@ def visible_tables(tables: TableRegistry, share: Share) -> list[VisibleTable]:
 def _candidates(tables: TableRegistry, obj: SharedObject) -> list[tuple[str, str, str]]:
     """(schema, name as the recipient sees them, provider's full name) of what one shared object shows."""
     kind = obj.data_object_type.upper()
-    if kind in ("TABLE", "VIEW"):
+    if kind in TABLE_LIKE_TYPES:
         schema, _, name = obj.recipient_name.partition(".")
         return [(schema, name, obj.name)]
     if kind != "SCHEMA":

@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sharekit.names import REGISTERED_TABLE_TYPES
 from sharekit.server.errors import BadRequest, Conflict, NotFound
 from sharekit.server.home import Home
 from sharekit.server.metastore import names
 from sharekit.server.metastore.changes import TableRegistration
 from sharekit.server.metastore.store import MetastoreStore
 from sharekit.server.settings import METADATA_CACHE_SIZE
+from sharekit.server.tables.catalog import CatalogRegistry
 from sharekit.server.tables.columns import columns_of
 
 _LOG_FILE = re.compile(r"^(\d{20})\.(?:json|checkpoint\.parquet|checkpoint\.\d+\.\d+\.parquet)$")
@@ -37,7 +39,7 @@ class TableEntry:
     schema: str
     name: str
     path: Path
-    table_type: str = "MANAGED"  # MANAGED (under home/tables) | EXTERNAL (registered folder) | VIEW
+    table_type: str = "MANAGED"  # MANAGED (under home/tables) | a REGISTERED_TABLE_TYPES folder | VIEW
     view_definition: str | None = None
     comment: str | None = None  # registration comment; the Delta table description is in TableMetadata
 
@@ -61,6 +63,7 @@ class TableRegistry:
         self.store = store
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, int], TableMetadata] = {}
+        self.catalog = CatalogRegistry(store)  # volumes, models, functions, feature specs
 
     # -- names ------------------------------------------------------------------------------------
     def entries(self) -> dict[str, TableEntry]:
@@ -80,12 +83,16 @@ class TableRegistry:
                     found[full_name] = TableEntry(full_name, str(parts[0]), str(parts[1]), str(parts[2]), table_dir)
         return found
 
+    def schema_names(self) -> set[tuple[str, str]]:
+        """(catalog, schema) of every table, view and catalog object (a schema may hold only a volume)."""
+        return {(e.catalog, e.schema) for e in self.entries().values()} | self.catalog.schemas()
+
     def list_catalogs(self) -> list[str]:
-        return sorted({entry.catalog for entry in self.entries().values()})
+        return sorted({catalog for catalog, _ in self.schema_names()})
 
     def list_schemas(self, catalog: str) -> list[str]:
         catalog = catalog.lower()
-        schemas = sorted({e.schema for e in self.entries().values() if e.catalog == catalog})
+        schemas = sorted({s for c, s in self.schema_names() if c == catalog})
         if not schemas:
             raise _no_catalog(catalog)
         return schemas
@@ -95,7 +102,10 @@ class TableRegistry:
         entries = self.entries().values()
         tables = sorted((e for e in entries if e.catalog == catalog and e.schema == schema), key=lambda e: e.name)
         if not tables:
-            if not any(e.catalog == catalog for e in entries):
+            known = self.schema_names()
+            if (catalog, schema) in known:
+                return []
+            if not any(c == catalog for c, _ in known):
                 raise _no_catalog(catalog)
             raise NotFound(f"Schema '{catalog}.{schema}' does not exist.", "SCHEMA_DOES_NOT_EXIST")
         return tables
@@ -109,17 +119,21 @@ class TableRegistry:
         return entry
 
     # -- registration -----------------------------------------------------------------------------
-    def register(self, full_name: str, path: Path, *, comment: str | None = None) -> TableEntry:
-        """Put a Delta folder outside ``home/tables`` under ``catalog.schema.table``."""
+    def register(self, full_name: str, path: Path, *, comment: str | None = None,
+                 table_type: str = "EXTERNAL") -> TableEntry:
+        """Put a Delta folder outside ``home/tables`` under ``catalog.schema.table``; ``table_type`` says what it
+        is in Unity Catalog (EXTERNAL, or a MATERIALIZED_VIEW, STREAMING_TABLE or FOREIGN table kept as Delta)."""
+        if table_type not in REGISTERED_TABLE_TYPES:
+            raise BadRequest(f"table_type must be one of {', '.join(REGISTERED_TABLE_TYPES)}, got '{table_type}'")
         catalog, schema, name = names.split_full_name(full_name, 3)
         full_name = f"{catalog}.{schema}.{name}"
         if not path.is_absolute():
             raise BadRequest(f"path must be absolute, got '{path}'")
         if not (path / "_delta_log").is_dir():
             raise BadRequest(f"'{path}' is not a Delta table folder (no _delta_log)")
-        if full_name in self.entries():
+        if full_name in self.entries() or self.catalog.find(("VOLUME",), full_name) is not None:
             raise Conflict(f"Table '{full_name}' already exists", "TABLE_ALREADY_EXISTS")
-        self.store.register_table(TableRegistration(full_name, str(path), "EXTERNAL", comment))
+        self.store.register_table(TableRegistration(full_name, str(path), table_type, comment))
         return self.get(full_name)
 
     def unregister(self, full_name: str) -> None:

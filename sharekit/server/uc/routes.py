@@ -9,7 +9,7 @@ from sharekit.server.body import dumps
 from sharekit.server.endpoint import admin, body_name, endpoint, public
 from sharekit.server.paths import DATA_SHARING_API, UC_API
 from sharekit.server.routing import RouteGroup
-from sharekit.server.uc import activation, browse, federation_policies, metastores, recipients, shares
+from sharekit.server.uc import activation, browse, catalog_objects, federation_policies, metastores, recipients, shares
 
 SHARES = f"{UC_API}/shares"
 RECIPIENTS = f"{UC_API}/recipients"
@@ -107,7 +107,24 @@ def _metastore_routes() -> list[BaseRoute]:
     ]
 
 
+def _catalog_object_routes() -> list[BaseRoute]:
+    objects = catalog_objects
+    return [
+        Route(f"{UC_API}/volumes", endpoint("listVolumes", objects.list_volumes, guard=admin), methods=["GET"]),
+        Route(f"{UC_API}/volumes/{{name}}", endpoint("getVolume", objects.read_volume, guard=admin),
+              methods=["GET"]),
+        Route(f"{UC_API}/models", endpoint("listRegisteredModels", objects.list_models, guard=admin),
+              methods=["GET"]),
+        Route(f"{UC_API}/models/{{full_name}}", endpoint("getRegisteredModel", objects.get_model, guard=admin),
+              methods=["GET"]),
+        Route(f"{UC_API}/functions", endpoint("listFunctions", objects.list_functions, guard=admin),
+              methods=["GET"]),
+        Route(f"{UC_API}/functions/{{name}}", endpoint("getFunction", objects.get_function, guard=admin),
+              methods=["GET"]),
+    ]
+
+
 def routes() -> list[BaseRoute]:
     return [RouteGroup(UC_API + "/", [*_share_routes(), *_recipient_routes(), *_browse_routes(),
-                                      *_metastore_routes()]),
+                                      *_metastore_routes(), *_catalog_object_routes()]),
             RouteGroup(DATA_SHARING_API + "/", _federation_routes())]

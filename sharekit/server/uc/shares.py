@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
+from sharekit.names import HISTORY_TYPES
 from sharekit.server.body import drop_none, dumps, obj_of, opt_bool, opt_list, opt_str, req_str, str_list
 from sharekit.server.endpoint import Call
 from sharekit.server.errors import BadRequest
@@ -12,7 +14,9 @@ from sharekit.server.metastore.changes import GrantChange
 from sharekit.server.metastore.paging import paginate
 from sharekit.server.metastore.records import Grant, Share, SharedObject
 from sharekit.server.settings import MAX_UPDATES
-from sharekit.server.uc.share_objects import parse_update
+from sharekit.server.tables.registry import TableRegistry
+from sharekit.server.tables.status import share_statuses
+from sharekit.server.uc.share_objects import UpdateContext, parse_update
 from sharekit.types import JSONObject
 
 SHARE_PRIVILEGES = {"SELECT"}
@@ -22,24 +26,42 @@ PERMISSION_FIELDS = {"changes", "omit_permissions_list"}
 
 
 # -- rendering ------------------------------------------------------------------------------------
-def share_json(share: Share, *, include_objects: bool) -> JSONObject:
+def share_json(share: Share, *, include_objects: bool, tables: TableRegistry | None = None) -> JSONObject:
+    """``ShareInfo``; with ``include_objects``, each object with its status (``tables`` tells which can be read)."""
     payload = drop_none({
-        "name": share.name, "comment": share.comment, "owner": share.owner,
-        "created_at": share.created_at, "created_by": share.created_by,
+        "name": share.name, "comment": share.comment, "owner": share.owner, "storage_root": share.storage_root,
+        "storage_location": share.storage_root, "created_at": share.created_at, "created_by": share.created_by,
         "updated_at": share.updated_at, "updated_by": share.updated_by,
     })
     if include_objects:
-        payload["objects"] = [object_json(obj) for obj in share.objects]
+        statuses = share_statuses(tables, share) if tables is not None else {}
+        payload["objects"] = [object_json(obj, statuses.get(obj.name, obj.status),
+                                          _content(tables, obj) if tables is not None else None)
+                              for obj in share.objects]
     return payload
 
 
-def object_json(obj: SharedObject) -> JSONObject:
+def _content(tables: TableRegistry, obj: SharedObject) -> str | None:
+    """A notebook file's content (base64), answered so that a client can tell whether its copy is the same."""
+    if obj.data_object_type != "NOTEBOOK_FILE" or obj.content_file is None:
+        return None
+    try:
+        return base64.b64encode((tables.home.root / obj.content_file).read_bytes()).decode("ascii")
+    except OSError:
+        return None  # gone: the object is PERMISSION_DENIED
+
+
+def object_json(obj: SharedObject, status: str = "ACTIVE", content: str | None = None) -> JSONObject:
+    history = obj.data_object_type in HISTORY_TYPES
     payload: JSONObject = drop_none({
         "name": obj.name, "data_object_type": obj.data_object_type, "comment": obj.comment,
-        "added_at": obj.added_at, "added_by": obj.added_by, "status": obj.status,
-        "history_data_sharing_status": obj.history_data_sharing_status, "cdf_enabled": obj.cdf_enabled,
+        "added_at": obj.added_at, "added_by": obj.added_by, "status": status,
+        "history_data_sharing_status": obj.history_data_sharing_status if history else None,
+        # a workspace answers cdf_enabled true for an object shared with history (suppressCDFEnabledDiff)
+        "cdf_enabled": (obj.cdf_enabled or obj.history_shared) if history else None,
         "start_version": obj.start_version,
-        "shared_as": None if obj.data_object_type == "SCHEMA" else obj.recipient_name,
+        "shared_as": obj.recipient_name if obj.is_table_like else None,
+        "string_shared_as": obj.string_shared_as, "content": content,
     })
     if obj.partitions:
         payload["partitions"] = [{"values": [drop_none({"name": v.name, "op": v.op, "value": v.value,
@@ -59,15 +81,14 @@ def _share_name(call: Call[str]) -> str:
 
 def create_share(call: Call[str]) -> JSONObject:
     name = names.securable_name(req_str(call.body, "name"), "share")
-    if call.body.get("storage_root") is not None:
-        raise BadRequest("storage_root is not supported by the embedded server (tables are local Delta folders)")
-    share = call.state.metastore.create_share(name, user=call.who, comment=opt_str(call.body, "comment"))
+    share = call.state.metastore.create_share(name, user=call.who, comment=opt_str(call.body, "comment"),
+                                              storage_root=opt_str(call.body, "storage_root"))
     return share_json(share, include_objects=False)
 
 
 def get_share(call: Call[str]) -> JSONObject:
     share = call.state.metastore.get_share(_share_name(call))
-    return share_json(share, include_objects=call.query_bool("include_shared_data"))
+    return share_json(share, include_objects=call.query_bool("include_shared_data"), tables=call.state.tables)
 
 
 def list_shares(call: Call[str]) -> JSONObject:
@@ -79,22 +100,28 @@ def list_shares(call: Call[str]) -> JSONObject:
 
 def update_share(call: Call[str]) -> JSONObject:
     body = call.body
-    if body.get("storage_root") is not None:
-        raise BadRequest("storage_root is not supported by the embedded server (tables are local Delta folders)")
     raw_updates = opt_list(body, "updates") or []
     if len(raw_updates) > MAX_UPDATES:
         raise BadRequest(f"At most {MAX_UPDATES} data object updates are allowed in one request, "
                          f"got {len(raw_updates)}")
     changes: dict[str, Any] = {}
-    for key in ("comment", "owner"):
+    for key in ("comment", "owner", "storage_root"):
         if key in body:
             changes[key] = opt_str(body, key)
+    if "owner" in changes and not changes["owner"]:
+        raise BadRequest("owner must not be empty")
     new_name = opt_str(body, "new_name")
     if new_name:
         changes["new_name"] = names.securable_name(new_name, "share")
-    updates = [parse_update(raw, i, call.state.tables) for i, raw in enumerate(raw_updates)]
+    current = call.state.metastore.get_share(_share_name(call))
+    storage_root = changes.get("storage_root", current.storage_root)
+    if "storage_root" in changes and changes["storage_root"] != current.storage_root and any(
+            obj.data_object_type == "NOTEBOOK_FILE" for obj in current.objects):
+        raise BadRequest("storage_root cannot change while the share holds notebook files")
+    ctx = UpdateContext(call.state.tables, storage_root)
+    updates = [parse_update(raw, i, ctx) for i, raw in enumerate(raw_updates)]
     share = call.state.metastore.update_share(_share_name(call), user=call.who, changes=changes, updates=updates)
-    return share_json(share, include_objects=True)
+    return share_json(share, include_objects=True, tables=call.state.tables)
 
 
 def delete_share(call: Call[str]) -> JSONObject:
