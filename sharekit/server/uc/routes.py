@@ -9,7 +9,15 @@ from sharekit.server.body import dumps
 from sharekit.server.endpoint import admin, body_name, endpoint, public
 from sharekit.server.paths import DATA_SHARING_API, UC_API
 from sharekit.server.routing import RouteGroup
-from sharekit.server.uc import activation, browse, catalog_objects, federation_policies, metastores, recipients, shares
+from sharekit.server.uc import (
+    activation,
+    browse,
+    catalog_objects,
+    federation_policies,
+    metastores,
+    recipients,
+    shares,
+)
 
 SHARES = f"{UC_API}/shares"
 RECIPIENTS = f"{UC_API}/recipients"
