@@ -20,6 +20,9 @@ MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any legitimate management or protoc
 KEEP_ALIVE_S = 30
 MAX_CONCURRENCY = 512  # connections uvicorn serves at once before it answers 503
 MAX_INCOMPLETE_EVENT_BYTES = 64 * 1024  # h11: request line plus headers
+HEADER_TIMEOUT_S = 10.0  # a request head must be complete this long after the connection opened
+BODY_TIMEOUT_S = 30.0  # ... and its body this long after the head (1 MiB at 35 KB/s)
+MAX_IDLE_CONNECTIONS = 128  # connections waiting for a request head; a new one beyond closes the oldest
 REQUEST_THREADS = 40  # worker threads for request work (the figure anyio uses by default)
 REQUEST_THREAD_IDLE_S = 10.0  # an idle worker thread exits after this long
 
