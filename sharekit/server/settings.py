@@ -33,6 +33,10 @@ PROTOCOL_PAGE_SIZE = 500  # Delta Sharing listings (maxResults / pageToken)
 PROTOCOL_MAX_PAGE_SIZE = 1000
 MAX_UPDATES = 100  # data object updates in one updateShare request
 
+QUERY_PAGE_FILES_LIMIT = 10_000  # file lines per page of a paged query (the reference server's limit)
+PAGE_TOKEN_TTL_S = 3 * 24 * 3600  # a nextPageToken stays valid this long (the reference server's default)
+REFRESH_TOKEN_TTL_S = 3600  # ... and a refreshToken this long
+
 # -- signed files ---------------------------------------------------------------------------------------
 SIGNED_URL_TTL_S = 3600
 FILE_CHUNK_BYTES = 1024 * 1024  # large reads: fewer event-loop round trips per file
