@@ -20,6 +20,7 @@ from sharekit.server.sharing import routes as sharing_routes
 from sharekit.server.sql import routes as sql_routes
 from sharekit.server.state import ServerState
 from sharekit.server.uc import routes as uc_routes
+from sharekit.server.uc.retried_writes import connection_of
 from sharekit.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger("sharekit.server")
@@ -51,8 +52,23 @@ def create_app(state: ServerState, on_shutdown: Sequence[Callable[[], None]] = (
     app.state.sharekit = state
     app.add_middleware(AuditMiddleware)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(AnswersRead)
     app.add_middleware(ProtocolSlashes)  # outermost: routing, audit and errors all see the served path
     return app
+
+
+class AnswersRead:
+    """A request on a connection proves its client read the answers sent on it before: retries of those writes
+    are no longer expected (``uc.retried_writes``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            state: ServerState = scope["app"].state.sharekit
+            state.replies.acknowledge(connection_of(scope.get("client")))
+        await self.app(scope, receive, send)
 
 
 class ProtocolSlashes:

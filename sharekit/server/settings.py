@@ -58,6 +58,8 @@ DUCKDB_THREADS = 2  # per statement or view evaluation
 
 # -- the metastore ---------------------------------------------------------------------------------------
 METASTORE_BUSY_TIMEOUT_S = 30  # how long a write waits for another connection's transaction
+WRITE_REPLAY_WINDOW_S = 600  # a retried write gets its first, lost answer this long (the SDK retries for 300 s)
+WRITE_REPLAY_MEMORY = 4096  # connections (and read answers) remembered for telling a retry from a new request
 
 # -- the audit log --------------------------------------------------------------------------------------
 AUDIT_FSYNC_INTERVAL_S = 0.2

@@ -11,6 +11,7 @@ import pytest
 from sharekit.server.errors import BadRequest, Conflict, NotFound
 from sharekit.server.metastore.changes import GrantChange, ObjectChange
 from sharekit.server.metastore.records import SharedObject
+from sharekit.server.metastore.schema import MIGRATIONS
 from sharekit.server.metastore.store import MetastoreStore
 from sharekit.server.security.tokens import activation_token, hash_token
 from tests.server.conftest import Clock
@@ -31,9 +32,9 @@ def test_sqlite_settings_and_schema_version(store: MetastoreStore, tmp_path: Pat
     conn = store._conn()
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     MetastoreStore(tmp_path / "catalog.db", secret=SECRET).close()  # reopening does not re-run migrations
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
 
 
 def test_state_survives_reopen_and_change_seq_grows(store: MetastoreStore, tmp_path: Path) -> None:

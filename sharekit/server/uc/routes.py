@@ -10,6 +10,7 @@ from sharekit.server.endpoint import admin, body_name, endpoint, public
 from sharekit.server.paths import UC_API
 from sharekit.server.routing import RouteGroup
 from sharekit.server.uc import activation, browse, recipients, shares
+from sharekit.server.uc.retried_writes import converging
 
 SHARES = f"{UC_API}/shares"
 RECIPIENTS = f"{UC_API}/recipients"
@@ -18,11 +19,11 @@ PUBLIC = f"{UC_API}/public"
 
 def _share_routes() -> list[BaseRoute]:
     return [
-        Route(SHARES, endpoint("createShare", shares.create_share, guard=admin, fields=shares.CREATE_FIELDS,
-                               audit_params=body_name), methods=["POST"]),
+        Route(SHARES, endpoint("createShare", converging(shares.create_share), guard=admin,
+                               fields=shares.CREATE_FIELDS, audit_params=body_name), methods=["POST"]),
         Route(SHARES, endpoint("listShares", shares.list_shares, guard=admin), methods=["GET"]),
         Route(SHARES + "/{name}", endpoint("getShare", shares.get_share, guard=admin), methods=["GET"]),
-        Route(SHARES + "/{name}", endpoint("updateShare", shares.update_share, guard=admin,
+        Route(SHARES + "/{name}", endpoint("updateShare", converging(shares.update_share), guard=admin,
                                            fields=shares.UPDATE_FIELDS, audit_params=shares.audit_updates),
               methods=["PATCH"]),
         Route(SHARES + "/{name}", endpoint("deleteShare", shares.delete_share, guard=admin), methods=["DELETE"]),
@@ -36,7 +37,7 @@ def _share_routes() -> list[BaseRoute]:
 
 def _recipient_routes() -> list[BaseRoute]:
     return [
-        Route(RECIPIENTS, endpoint("createRecipient", recipients.create_recipient, guard=admin,
+        Route(RECIPIENTS, endpoint("createRecipient", converging(recipients.create_recipient), guard=admin,
                                    fields=recipients.CREATE_FIELDS, audit_params=body_name), methods=["POST"]),
         Route(RECIPIENTS, endpoint("listRecipients", recipients.list_recipients, guard=admin), methods=["GET"]),
         Route(RECIPIENTS + "/{name}", endpoint("getRecipient", recipients.get_recipient, guard=admin),
