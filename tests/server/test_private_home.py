@@ -7,9 +7,11 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import delta_sharing
+import pytest
 
 from sharekit.activation import activate
 from sharekit.analytics import SharingAnalytics
@@ -33,6 +35,14 @@ grants:
 """
 
 
+@pytest.fixture(autouse=True)
+def usual_umask() -> Iterator[None]:
+    """What most machines have (0644 files, 0755 folders): without the server's own umask the home would be open."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
 def open_paths(root: Path) -> list[str]:
     """Every folder and file under ``root`` (and ``root``) that its group or others may use."""
     found = []
@@ -44,7 +54,6 @@ def open_paths(root: Path) -> list[str]:
 
 
 def test_every_path_is_owner_only_after_a_full_run(tmp_path: Path) -> None:
-    os.umask(0o022)  # what most machines have: without the server's own umask everything would be 0644/0755
     home = tmp_path / "home"
     with connect_local(home, demo=True) as ws:
         assert stat.S_IMODE(home.stat().st_mode) == 0o700
@@ -80,7 +89,6 @@ def _add_view(name: str) -> object:
 
 def test_an_open_home_is_tightened_on_start_with_a_line_in_the_log(tmp_path: Path,
                                                                     demo_tables_template: Path) -> None:
-    os.umask(0o022)
     home = tmp_path / "home"
     shutil.copytree(demo_tables_template, home / "tables")  # copied by hand: 0755 folders, 0644 files
     (home / "notes.txt").write_text("left by an older version")
