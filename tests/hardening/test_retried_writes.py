@@ -170,6 +170,10 @@ def test_a_retry_after_kill_9_gets_the_committed_answer(server: ServerProcess, p
         client.shares.create(share, comment="committed, then killed")
     reader = client.recipients.create(unique("killed_reader"), S.AuthenticationType.TOKEN)
     assert reader.tokens and reader.tokens[0].activation_url
+    assert reader.tokens[0].activation_url == server.client().recipients.get(reader.name).tokens[0].activation_url
+    activation = reader.tokens[0].activation_url.rsplit("?", 1)[-1].encode()
+    stored = b"".join(p.read_bytes() for p in server.home.glob("catalog.db*"))
+    assert activation not in stored  # the answer kept for the retry holds no activation link
     assert server.starts == 3 and len(proxy.dropped) == 2
     assert sorted(recognised_retries(server.home)) == ["createRecipient", "createShare"]
     assert server.client().shares.get(share).comment == "committed, then killed"

@@ -16,6 +16,7 @@ from collections.abc import Callable, Hashable
 
 from sharekit.server.endpoint import Call
 from sharekit.server.errors import Conflict, NotFound
+from sharekit.server.uc.recipients import recipient_json
 from sharekit.types import JSONObject
 
 
@@ -31,7 +32,11 @@ def connection_of(scope_client: object) -> Hashable | None:
     return tuple(scope_client) if isinstance(scope_client, (tuple, list)) else None
 
 
-def converging(handler: Callable[[Call[str]], JSONObject]) -> Callable[[Call[str]], JSONObject]:
+def converging(handler: Callable[[Call[str]], JSONObject],
+               reread: Callable[[Call[str]], JSONObject] | None = None) -> Callable[[Call[str]], JSONObject]:
+    """``handler`` whose identical retry gets the first answer. With ``reread``, the answer is not stored (it holds
+    a secret, like a recipient's activation link); the retry gets ``reread(call)``, the object as it is now."""
+
     def run(call: Call[str]) -> JSONObject:
         state = call.state
         key = request_key(call)
@@ -45,9 +50,15 @@ def converging(handler: Callable[[Call[str]], JSONObject]) -> Callable[[Call[str
                     raise
                 call.note(retried="true")  # the audit log shows the retry was recognised
                 state.replies.resent(key, connection)
-                return replay
-            state.replies.record(key, answer, connection, state.now_ms())
+                return replay if reread is None else reread(call)
+            state.replies.record(key, answer if reread is None else {}, connection, state.now_ms())
         return answer
 
     run.__name__ = getattr(handler, "__name__", "write")
     return run
+
+
+def created_recipient(call: Call[str]) -> JSONObject:
+    """A created recipient as the create call answers it (its activation link is derived, never stored)."""
+    name = str(call.body.get("name", "")).lower()
+    return recipient_json(call.state.metastore.get_recipient(name), call.state.base_url)

@@ -10,7 +10,7 @@ from sharekit.server.endpoint import admin, body_name, endpoint, public
 from sharekit.server.paths import UC_API
 from sharekit.server.routing import RouteGroup
 from sharekit.server.uc import activation, browse, recipients, shares
-from sharekit.server.uc.retried_writes import converging
+from sharekit.server.uc.retried_writes import converging, created_recipient
 
 SHARES = f"{UC_API}/shares"
 RECIPIENTS = f"{UC_API}/recipients"
@@ -37,8 +37,9 @@ def _share_routes() -> list[BaseRoute]:
 
 def _recipient_routes() -> list[BaseRoute]:
     return [
-        Route(RECIPIENTS, endpoint("createRecipient", converging(recipients.create_recipient), guard=admin,
-                                   fields=recipients.CREATE_FIELDS, audit_params=body_name), methods=["POST"]),
+        Route(RECIPIENTS, endpoint("createRecipient", converging(recipients.create_recipient, created_recipient),
+                                   guard=admin, fields=recipients.CREATE_FIELDS, audit_params=body_name),
+              methods=["POST"]),
         Route(RECIPIENTS, endpoint("listRecipients", recipients.list_recipients, guard=admin), methods=["GET"]),
         Route(RECIPIENTS + "/{name}", endpoint("getRecipient", recipients.get_recipient, guard=admin),
               methods=["GET"]),
