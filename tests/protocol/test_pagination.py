@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
+import uuid
 from typing import Any
 
 import delta_sharing
 import pyarrow as pa
 import pytest
 import requests
-from deltalake import write_deltalake
+from deltalake import DeltaTable, write_deltalake
 
 from tests.protocol.conftest import Provider, Shared
 
@@ -109,8 +111,6 @@ def test_query_pages_are_the_unpaged_answer_and_pin_the_version(provider: Provid
 
 def who_rows(provider: Provider, name: str) -> dict[str, Any]:
     """Ten rows in the table's own schema (the last file's first ten rows, appended again)."""
-    from deltalake import DeltaTable
-
     return DeltaTable(provider.table_path(name), version=0).to_pyarrow_table().slice(0, 10).to_pydict()
 
 
@@ -210,3 +210,45 @@ def test_every_file_action_carries_its_expiry(provider: Provider, caps: dict[str
         actions = file_actions(answer) if not caps else [line["file"] for line in lines(answer) if "file" in line]
         assert actions
         assert all(now_ms < a["expirationTimestamp"] <= now_ms + 3601_000 for a in actions), actions[0]
+
+
+@pytest.mark.parametrize("files", [12, pytest.param(150, marks=pytest.mark.load)], ids=["short", "long"])
+def test_pages_stay_on_their_version_while_commits_land(provider: Provider, files: int) -> None:
+    """A table of many files, paged a few files at a time while another writer keeps appending: every page
+    answers the first page's version, and the pages together are that version's files, each once."""
+    name = f"main.sales.{unique_name()}"
+    path = provider.table_path(name)
+    for index in range(files):
+        write_deltalake(path, pa.table({"n": pa.array([index], pa.int64())}), mode="append")
+    shared = provider.setup({"name": name, "history": True})
+    who = Recipient(shared)
+    schema_table = name.split(".", 1)[1]
+    stop = threading.Event()
+
+    def keep_appending() -> None:
+        while not stop.is_set():
+            write_deltalake(path, pa.table({"n": pa.array([-1], pa.int64())}), mode="append")
+
+    first = who.query(schema_table, {"maxFiles": 5})
+    version = int(first.headers["Delta-Table-Version"])
+    assert version == files - 1
+    writer = threading.Thread(target=keep_appending)
+    writer.start()
+    try:
+        deadline = time.monotonic() + 30
+        while DeltaTable(path).version() == version and time.monotonic() < deadline:  # a commit lands first
+            time.sleep(0.01)
+        token = end_stream(first)["nextPageToken"]
+        pages = [first, *all_pages(lambda body: who.query(schema_table, body), {"maxFiles": 5, "pageToken": token})]
+    finally:
+        stop.set()
+        writer.join(timeout=60)
+    assert {p.headers["Delta-Table-Version"] for p in pages} == {str(version)}
+    paged = [i for p in pages for i in ids(p)]
+    assert len(paged) == len(set(paged)) == version + 1  # one file per commit, each once
+    assert sorted(paged) == sorted(ids(who.query(schema_table, {"version": version})))
+    assert int(who.query(schema_table, {}).headers["Delta-Table-Version"]) > version  # the table did move on
+
+
+def unique_name() -> str:
+    return f"paged_{uuid.uuid4().hex[:8]}"
