@@ -185,3 +185,18 @@ def test_identical_create_after_the_answer_was_read_conflicts(server: ServerProc
     client.shares.create(share)
     with pytest.raises(ResourceConflict):
         client.shares.create(share)
+
+
+def test_a_pruning_apply_completes_when_delete_answers_are_lost(server: ServerProcess, proxied: Any) -> None:
+    direct = server.client()
+    keep, gone, gone_reader = unique("keep"), unique("gone"), unique("gone_reader")
+    direct.shares.create(keep)
+    direct.shares.create(gone)
+    direct.recipients.create(gone_reader, S.AuthenticationType.TOKEN)
+    proxy, client = proxied({("DELETE", f"{UC}/shares/{gone}"), ("DELETE", f"{UC}/recipients/{gone_reader}")})
+    result = apply(client, loads(f"shares:\n  - name: {keep}\n"), prune=True, pii=False)
+    assert result.ok, result.summary()
+    assert sorted(proxy.dropped) == [("DELETE", f"{UC}/recipients/{gone_reader}"), ("DELETE", f"{UC}/shares/{gone}")]
+    assert sorted(recognised_retries(server.home)) == ["deleteRecipient", "deleteShare"]
+    assert [s.name for s in direct.shares.list_shares()] == [keep]
+    assert [r.name for r in direct.recipients.list()] == []
