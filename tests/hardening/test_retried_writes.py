@@ -152,6 +152,11 @@ grants:
         client.shares.create(share, comment="another comment")
     with pytest.raises(ResourceConflict):
         client.recipients.create(recipient, S.AuthenticationType.TOKEN, comment="someone else")
+    with pytest.raises(ResourceConflict):
+        client.shares.update(share, updates=[S.SharedDataObjectUpdate(
+            action=S.SharedDataObjectUpdateAction.ADD, data_object=S.SharedDataObject(
+                name="main.sales.orders", data_object_type=S.SharedDataObjectDataObjectType.TABLE,
+                comment="added again, differently"))])
 
 
 @pytest.mark.crash
