@@ -123,7 +123,7 @@ def _connect_databricks(profile: str | None) -> Workspace:
 def connect_local(home: Path, *, demo: bool = False) -> Workspace:
     """Reuse the server recorded in ``home/server.json`` if it answers, else start one in the background."""
     home = home.expanduser().resolve()
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)  # a home is its owner's only (server.home)
     process = None
     with _start_lock(home):
         url = _live_server_url(home)
@@ -152,7 +152,7 @@ def local_client(url: str, token: str) -> WorkspaceClient:
 @contextmanager
 def _start_lock(home: Path) -> Iterator[None]:
     """Two kernels on one home must end up with one server: serialise check-and-start."""
-    with open(home / ".start.lock", "w") as handle:
+    with open(os.open(home / ".start.lock", os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -185,7 +185,8 @@ def _live_server_url(home: Path) -> str | None:
 
 def _start_server(home: Path) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "sharekit", "serve", "--home", str(home), "--port", "0"]
-    with open(Home(home).log_file, "ab") as log:  # the child keeps its own copy of the descriptor
+    log_fd = os.open(Home(home).log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with open(log_fd, "ab") as log:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)  # a kernel interrupt must not stop the shared server
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sharekit.analytics.queries import Query
+from sharekit.display.table import for_display
 
 if TYPE_CHECKING:
     import altair as alt
@@ -67,14 +68,14 @@ class AnalysisResult:
             head += f"\nnote: {self.note}"
         if self.df.empty:
             return head
-        return head + "\n" + self.df.head(HTML_ROWS).to_string(index=False, max_colwidth=40)
+        return head + "\n" + for_display(self.df.head(HTML_ROWS)).to_string(index=False, max_colwidth=40)
 
     def _repr_html_(self) -> str:
         parts = [f"<div class='sharekit-analysis'><h4>{html.escape(self.title)}</h4>"]
         if self.note:
             parts.append(f"<p><em>{html.escape(self.note)}</em></p>")
         if not self.df.empty:
-            shown = self.df.head(HTML_ROWS)
+            shown = for_display(self.df.head(HTML_ROWS))
             parts.append(shown.to_html(index=False, escape=True, max_cols=16, border=0, na_rep="—"))
             if len(self.df) > HTML_ROWS:
                 parts.append(f"<p>… {len(self.df) - HTML_ROWS} more rows (see <code>.df</code>)</p>")

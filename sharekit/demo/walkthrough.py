@@ -86,6 +86,7 @@ def prepare_home(home: Path, *, events: int = HISTORY_EVENTS, days: int = HISTOR
         truth = write_audit_history(layout.root, events=events, days=days, end=end)
         print(f"audit history: {truth.n_events:,} events from {truth.start} to {truth.end} "
               f"({len(truth.recipients)} recipients)", file=out)
+    layout.tighten()  # written under this process's umask: the home is its owner's only
     return layout.root
 
 

@@ -20,6 +20,40 @@ def when(epoch_ms: int | None, never: str = "never") -> str:
     return stamp.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def for_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` for showing: float columns whose values are all whole numbers (counts that became floats
+    through an average or a missing value) as integers, other floats rounded to digits that fit their size (1 from
+    100 up, 2 from 1, else 3 significant), times to the second. ``.df`` keeps the full precision; only what is
+    shown is rounded."""
+    import math
+
+    import pandas as pd
+
+    shown = frame.copy()
+    for column in shown.columns:
+        values = shown[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            shown[column] = values.dt.floor("s")  # event times to the second
+            continue
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        finite = values[values.notna() & ~values.isin([math.inf, -math.inf])]
+        if finite.empty:
+            continue
+        if (finite == finite.round()).all() and finite.abs().max() < 2**53:
+            shown[column] = values.round().astype("Int64")
+            continue
+        largest = float(finite.abs().max())
+        if largest >= 100:
+            digits = 1
+        elif largest >= 1:
+            digits = 2
+        else:
+            digits = max(3, 2 - math.floor(math.log10(largest))) if largest > 0 else 3
+        shown[column] = values.round(digits)
+    return shown
+
+
 def _link(url: str) -> str:
     safe = html.escape(url, quote=True)
     if url.startswith(("http://", "https://")):

@@ -15,10 +15,13 @@ from sharekit.server.admin import routes as admin_routes
 from sharekit.server.audit.log import RequestAudit
 from sharekit.server.errors import SharekitError, error_body
 from sharekit.server.middleware import AuditMiddleware, BodyLimitMiddleware
+from sharekit.server.paths import collapse_protocol_slashes
 from sharekit.server.sharing import routes as sharing_routes
 from sharekit.server.sql import routes as sql_routes
 from sharekit.server.state import ServerState
 from sharekit.server.uc import routes as uc_routes
+from sharekit.server.uc.retried_writes import connection_of
+from sharekit.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger("sharekit.server")
 
@@ -49,7 +52,42 @@ def create_app(state: ServerState, on_shutdown: Sequence[Callable[[], None]] = (
     app.state.sharekit = state
     app.add_middleware(AuditMiddleware)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(AnswersRead)
+    app.add_middleware(ProtocolSlashes)  # outermost: routing, audit and errors all see the served path
     return app
+
+
+class AnswersRead:
+    """A request on a connection proves its client read the answers sent on it before: retries of those writes
+    are no longer expected (``uc.retried_writes``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            state: ServerState = scope["app"].state.sharekit
+            state.replies.acknowledge(connection_of(scope.get("client")))
+        await self.app(scope, receive, send)
+
+
+class ProtocolSlashes:
+    """Serves ``/delta-sharing//shares`` as ``/delta-sharing/shares``: a profile's ``endpoint`` ends with ``/``
+    and clients that join ``endpoint + "/shares"`` send the doubled slash. Rewriting (not redirecting) keeps POST
+    bodies and bearer tokens, which many clients drop on a redirect."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = collapse_protocol_slashes(scope["path"])
+            if path != scope["path"]:
+                raw = scope.get("raw_path")
+                scope = {**scope, "path": path,
+                         "raw_path": collapse_protocol_slashes(raw.decode("latin-1")).encode("latin-1")
+                         if isinstance(raw, bytes) else raw}
+        await self.app(scope, receive, send)
 
 
 def _error_response(request: Request, status: int, error_code: str, message: str) -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 UC_API = "/api/2.1/unity-catalog"  # the Unity Catalog REST subset databricks-sdk calls
 DATA_SHARING_API = "/api/2.0/data-sharing"  # recipient federation policies (w.recipient_federation_policies)
 SQL_API = "/api/2.0/sql"  # statement execution and the warehouse
@@ -20,6 +22,18 @@ OPENAPI = SHAREKIT + "/openapi.json"
 def is_protocol(path: str) -> bool:
     """A path of the Delta Sharing protocol (its errors have the protocol's shape)."""
     return path.startswith(PROTOCOL + "/")
+
+
+_SLASH_RUNS = re.compile(r"//+")
+
+
+def collapse_protocol_slashes(path: str) -> str:
+    """A protocol path with runs of ``/`` made single (``/delta-sharing//shares`` -> ``/delta-sharing/shares``);
+    any other path unchanged. Profiles end their ``endpoint`` with ``/`` and many clients append ``/shares``;
+    protocol names never contain ``/``, so a doubled slash there can only be such a join."""
+    if not path.startswith(PROTOCOL + "/") or "//" not in path:
+        return path
+    return _SLASH_RUNS.sub("/", path)
 
 
 def profile_endpoint(base_url: str) -> str:

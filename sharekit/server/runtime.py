@@ -11,13 +11,16 @@ from pathlib import Path
 from sharekit.server import settings
 from sharekit.server.admin.demo_tables import create_demo_tables
 from sharekit.server.app import create_app
-from sharekit.server.home import Home
+from sharekit.server.home import PRIVATE_UMASK, Home
 from sharekit.server.state import build_state
+
+log = logging.getLogger("sharekit.server")
 
 
 def serve(home: Path, *, host: str = "127.0.0.1", port: int = 0, demo: bool = False, log_level: str = "warning") -> None:
     import uvicorn
 
+    make_private(Home(home))
     sock, base_url = _listen(host, port)
     state = build_state(home, base_url=base_url)
     if demo:
@@ -29,13 +32,29 @@ def serve(home: Path, *, host: str = "127.0.0.1", port: int = 0, demo: bool = Fa
         state.close()
 
     app = create_app(state, on_shutdown=[shutdown])
+    # Imported here, like uvicorn itself: the protocol subclasses uvicorn's, and importing this module (the CLI
+    # does) must not load the web server.
+    from sharekit.server.connections import GuardedH11Protocol
+
     config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_keep_alive=settings.KEEP_ALIVE_S,
+                            http=GuardedH11Protocol,
                             limit_concurrency=settings.MAX_CONCURRENCY,
                             h11_max_incomplete_event_size=settings.MAX_INCOMPLETE_EVENT_BYTES)
     server = uvicorn.Server(config)
     state.home.write_server_info(info)
-    logging.getLogger("sharekit.server").warning("sharekit server listening on %s (home %s)", base_url, home)
+    log.warning("sharekit server listening on %s (home %s)", base_url, home)
     server.run(sockets=[sock])
+
+
+def make_private(home: Home) -> None:
+    """Everything this process creates from now on is its owner's only (the umask covers files that deltalake,
+    pyarrow and SQLite write in native code, WAL and SHM included); what is already in the home is tightened."""
+    os.umask(PRIVATE_UMASK)
+    home.ensure()
+    tightened = home.tighten()
+    if tightened:
+        log.warning("home %s: took group and other access off %d existing files and folders (a home is readable "
+                    "by its owner only)", home.root, tightened)
 
 
 def _listen(host: str, port: int) -> tuple[socket.socket, str]:

@@ -20,6 +20,9 @@ MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any legitimate management or protoc
 KEEP_ALIVE_S = 30
 MAX_CONCURRENCY = 512  # connections uvicorn serves at once before it answers 503
 MAX_INCOMPLETE_EVENT_BYTES = 64 * 1024  # h11: request line plus headers
+HEADER_TIMEOUT_S = 10.0  # a request head must be complete this long after the connection opened
+BODY_TIMEOUT_S = 30.0  # ... and its body this long after the head (1 MiB at 35 KB/s)
+MAX_IDLE_CONNECTIONS = 128  # connections waiting for a request head; a new one beyond closes the oldest
 REQUEST_THREADS = 40  # worker threads for request work (the figure anyio uses by default)
 REQUEST_THREAD_IDLE_S = 10.0  # an idle worker thread exits after this long
 
@@ -30,6 +33,10 @@ PROTOCOL_PAGE_SIZE = 500  # Delta Sharing listings (maxResults / pageToken)
 PROTOCOL_MAX_PAGE_SIZE = 1000
 MAX_UPDATES = 100  # data object updates in one updateShare request
 
+QUERY_PAGE_FILES_LIMIT = 10_000  # file lines per page of a paged query (the reference server's limit)
+PAGE_TOKEN_TTL_S = 3 * 24 * 3600  # a nextPageToken stays valid this long (the reference server's default)
+REFRESH_TOKEN_TTL_S = 3600  # ... and a refreshToken this long
+
 # -- signed files ---------------------------------------------------------------------------------------
 SIGNED_URL_TTL_S = 3600
 FILE_CHUNK_BYTES = 1024 * 1024  # large reads: fewer event-loop round trips per file
@@ -38,6 +45,7 @@ FILE_CHUNK_BYTES = 1024 * 1024  # large reads: fewer event-loop round trips per 
 SNAPSHOT_CACHE_SIZE = 64  # Delta snapshots (file lists) kept per server
 METADATA_CACHE_SIZE = 512  # table metadata entries before the cache starts over
 VIEW_KEEP_STATES = 32  # materialisations kept per shared view (recipient property values x source versions)
+CDF_KEEP_COMMITS = 256  # materialised change-data commits kept per server (beyond those a live URL points to)
 
 # -- OIDC federation (JWTs of OIDC_FEDERATION recipients) ------------------------------------------------
 JWKS_CACHE_ISSUERS = 32  # issuers whose discovery document and keys are kept at once
@@ -59,6 +67,8 @@ DUCKDB_THREADS = 2  # per statement or view evaluation
 
 # -- the metastore ---------------------------------------------------------------------------------------
 METASTORE_BUSY_TIMEOUT_S = 30  # how long a write waits for another connection's transaction
+WRITE_REPLAY_WINDOW_S = 600  # a retried write gets its first, lost answer this long (the SDK retries for 300 s)
+WRITE_REPLAY_MEMORY = 4096  # connections (and read answers) remembered for telling a retry from a new request
 
 # -- the audit log --------------------------------------------------------------------------------------
 AUDIT_FSYNC_INTERVAL_S = 0.2

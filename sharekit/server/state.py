@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sharekit.server.audit.log import AuditLog
 from sharekit.server.home import Home
+from sharekit.server.metastore.replies import WriteReplies
 from sharekit.server.metastore.store import MetastoreStore
 from sharekit.server.security.federated_tokens import JwksCache
 from sharekit.server.settings import ADMIN_USER
@@ -31,6 +32,7 @@ class ServerState:
     views: MaterialisedViews  # shared views materialised per recipient
     statements: StatementRegistry  # the SQL statements and the pool that runs them
     workers: RequestWorkers  # the threads request work runs in
+    replies: WriteReplies  # the answers of recent writes, for retries whose first answer was lost
     secret: bytes
     admin_token: str
     clock: Clock = time.time
@@ -66,6 +68,7 @@ def build_state(root: Path, *, clock: Clock = time.time, base_url: str = "http:/
         views=MaterialisedViews(home.cache_dir, secret),
         statements=StatementRegistry(),
         workers=RequestWorkers(),
+        replies=WriteReplies(metastore),
         secret=secret,
         admin_token=home.admin_token(),
         clock=clock,

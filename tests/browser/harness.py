@@ -49,23 +49,30 @@ class Lab:
     url: str
     root: Path
     process: subprocess.Popen[bytes]
+    page: str = "lab/tree"  # where a notebook opens: JupyterLab's tree, or Notebook 7's "notebooks"
 
     def notebook_url(self, name: str) -> str:
-        return f"{self.url}/lab/tree/{name}?token={TOKEN}&reset"
+        return f"{self.url}/{self.page}/{name}?token={TOKEN}" + ("&reset" if self.page == "lab/tree" else "")
+
+
+LAB_OPTIONS = ["--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+NOTEBOOK7_OPTIONS = ["--JupyterNotebookApp.expose_app_in_browser=True"]
 
 
 @contextmanager
 def jupyter_lab(root: Path, config_dir: Path, env: dict[str, str] | None = None,
-                disabled_extensions: tuple[str, ...] = ()) -> Iterator[Lab]:
-    """Start JupyterLab on ``root`` with a fresh config dir; stop it (and its kernels) afterwards."""
+                disabled_extensions: tuple[str, ...] = (), *, notebook7: bool = False) -> Iterator[Lab]:
+    """Start JupyterLab (or, with ``notebook7``, Jupyter Notebook 7: the same front-end components in the classic
+    one-document layout) on ``root`` with a fresh config dir; stop it (and its kernels) afterwards."""
     port = _free_port()
     (config_dir / "labconfig").mkdir(parents=True, exist_ok=True)
     disabled = {"@jupyterlab/apputils-extension:announcements": True, **{name: True for name in disabled_extensions}}
     (config_dir / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": disabled}))
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
-               f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    command = [sys.executable, "-m", "notebook" if notebook7 else "jupyterlab", "--no-browser", "--allow-root",
+               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+               f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
+               *(NOTEBOOK7_OPTIONS if notebook7 else LAB_OPTIONS)]
     full_env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config_dir), "JUPYTER_RUNTIME_DIR": str(config_dir / "runtime"),
                 **(env or {})}
     with open(config_dir / "lab.log", "wb") as log:  # the child keeps its own copy of the descriptor
@@ -74,7 +81,7 @@ def jupyter_lab(root: Path, config_dir: Path, env: dict[str, str] | None = None,
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_for_status(url, process, config_dir / "lab.log")
-        yield Lab(url, root, process)
+        yield Lab(url, root, process, "notebooks" if notebook7 else "lab/tree")
     finally:
         try:
             httpx.post(f"{url}/api/shutdown", headers={"Authorization": f"token {TOKEN}"}, timeout=10)

@@ -1,4 +1,4 @@
-"""The forms and the dashboard in real JupyterLab + Chromium, against a fresh embedded server.
+"""The forms and the dashboard in real JupyterLab, Notebook 7 and Voila + Chromium, against a fresh embedded server.
 
 The notebook (written at test time) connects to the server this test started (its home is passed to the lab
 process in SHAREKIT_HOME), shows RecipientForm, AccessForm and UsageDashboard; the browser fills the recipient
@@ -90,19 +90,22 @@ def _drive(page: Any, artifacts: Path, widget_timeout_ms: int, prefix: str = "fo
     page.screenshot(path=str(artifacts / f"{prefix}_dashboard.png"), full_page=True)
 
 
-def _run(tmp_path: Path, server: Workspace, artifacts: Path, disabled: tuple[str, ...], widget_timeout_ms: int) -> None:
+def _run(tmp_path: Path, server: Workspace, artifacts: Path, disabled: tuple[str, ...], widget_timeout_ms: int,
+         *, notebook7: bool = False) -> None:
     write_notebook(tmp_path / "forms.ipynb", CELLS)
     env = {"SHAREKIT_HOME": str(server.home)}
-    with jupyter_lab(tmp_path, tmp_path / ".jupyter", env=env, disabled_extensions=disabled) as lab, \
-            chromium_page(tmp_path / ".chromium") as page:
+    prefix = "notebook7" if notebook7 else "forms"
+    with jupyter_lab(tmp_path, tmp_path / ".jupyter", env=env, disabled_extensions=disabled,
+                     notebook7=notebook7) as lab, chromium_page(tmp_path / ".chromium") as page:
         run_all_cells(page, lab.notebook_url("forms.ipynb"))
+        assert page.evaluate("window.jupyterapp.name") == ("Jupyter Notebook" if notebook7 else "JupyterLab")
         assert cell_errors(page) == []
         if disabled:  # what the negative control should see instead of the form: the form's text repr
             assert page.locator(".jp-OutputArea-output:has-text('<RecipientForm on http')").count() == 1
         try:
-            _drive(page, artifacts, widget_timeout_ms)
+            _drive(page, artifacts, widget_timeout_ms, prefix=prefix)
         finally:
-            page.screenshot(path=str(artifacts / f"forms_final{'_no_manager' if disabled else ''}.png"),
+            page.screenshot(path=str(artifacts / f"{prefix}_final{'_no_manager' if disabled else ''}.png"),
                             full_page=True)
 
 
@@ -121,6 +124,13 @@ def test_without_the_widget_manager_the_check_fails(tmp_path: Path, server: Work
     with pytest.raises(PlaywrightTimeout):
         _run(tmp_path, server, artifacts_dir, ("@jupyter-widgets/jupyterlab-manager",), 8_000)
     assert _grants(server, SHARE) == set()
+
+
+def test_forms_and_dashboard_in_notebook7(tmp_path: Path, server: Workspace, artifacts_dir: Path) -> None:
+    """The same forms in Jupyter Notebook 7 (the classic one-document interface on JupyterLab's components)."""
+    _run(tmp_path, server, artifacts_dir, (), 60_000, notebook7=True)
+    assert _grants(server, SHARE) == {RECIPIENT}
+    assert server.client.recipients.get(RECIPIENT).name == RECIPIENT
 
 
 def test_forms_and_dashboard_in_voila(tmp_path: Path, server: Workspace, artifacts_dir: Path) -> None:

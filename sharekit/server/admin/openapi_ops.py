@@ -84,7 +84,8 @@ STATEMENT = _obj({
 }, ("statement", "warehouse_id"))
 QUERY = {"type": "object", "properties": {
     "predicateHints": {"type": "array", "items": S}, "jsonPredicateHints": S, "limitHint": I64, "version": I64,
-    "timestamp": S, "startingVersion": I64, "endingVersion": I64}}
+    "timestamp": S, "startingVersion": I64, "endingVersion": I64, "maxFiles": {"type": "integer", "minimum": 1},
+    "pageToken": S, "includeRefreshToken": {"type": "boolean"}, "refreshToken": S}}
 
 
 def _op(op_id: str, security: list[dict[str, list[str]]], *, params: list[dict[str, Any]] | None = None,
@@ -196,7 +197,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", TABLE + "/query"): _op("deltaSharingQueryTable", RECIPIENT, params=[CAPABILITIES], body=QUERY),
     ("GET", TABLE + "/changes"): _op("deltaSharingQueryTableChanges", RECIPIENT, params=[
         CAPABILITIES, _q("startingVersion", {"type": "integer", "minimum": 0}), _q("startingTimestamp", S),
-        _q("endingVersion", {"type": "integer", "minimum": 0}), _q("endingTimestamp", S)]),
+        _q("endingVersion", {"type": "integer", "minimum": 0}), _q("endingTimestamp", S),
+        _q("maxFiles", {"type": "integer", "minimum": 1}), _q("pageToken", S)]),
     # signed files and the activation page
     ("GET", paths.FILES + "{area}/{key}/{rest:path}"): _op("getFile", PUBLIC, params=[
         _q("X-Amz-Expires", S), _q("X-Amz-Signature", S)], summary="A signed, expiring data file URL"),

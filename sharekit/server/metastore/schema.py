@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from sharekit.server.settings import METASTORE_BUSY_TIMEOUT_S
@@ -62,6 +62,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE catalog_objects (full_name TEXT NOT NULL, kind TEXT NOT NULL, path TEXT, comment TEXT,
             details TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (kind, full_name))""",
     ),
+    (  # the answers of recent writes, so a retried write whose first answer was lost gets it (metastore.replies)
+        """CREATE TABLE write_replies (request_key TEXT PRIMARY KEY, response TEXT NOT NULL,
+            created_at INTEGER NOT NULL)""",
+        "CREATE INDEX write_replies_by_time ON write_replies (created_at)",
+    ),
 )
 
 
@@ -89,9 +94,17 @@ class Database:
                 self._conns.append(conn)
         return conn
 
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction around several store calls on this thread: they commit together or not at all."""
+        return self._tx(True)
+
     @contextmanager
     def _tx(self, write: bool) -> Iterator[sqlite3.Connection]:
         conn = self._conn()
+        if conn.in_transaction:  # inside transaction(): a savepoint, so a failed call undoes only its own part
+            with _savepoint(conn, write):
+                yield conn
+            return
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             yield conn
@@ -126,3 +139,17 @@ class Database:
     def change_seq(self) -> int:
         row = self._conn().execute("SELECT value FROM meta WHERE key = 'change_seq'").fetchone()
         return int(row[0])
+
+
+@contextmanager
+def _savepoint(conn: sqlite3.Connection, write: bool) -> Iterator[None]:
+    conn.execute("SAVEPOINT nested")
+    try:
+        yield
+        if write:
+            conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'change_seq'")
+        conn.execute("RELEASE nested")
+    except BaseException:
+        conn.execute("ROLLBACK TO nested")
+        conn.execute("RELEASE nested")
+        raise

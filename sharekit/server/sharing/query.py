@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sharekit.server.security import signing
 from sharekit.server.settings import SIGNED_URL_TTL_S
@@ -34,18 +34,43 @@ class Signer:
         return signing.sign(self.secret, self.base_url, "c", self.table_key, relative, self.now_ms, self.ttl_s)
 
 
+@dataclass(frozen=True)
+class Page:
+    """Which file lines of an answer to send: from ``start``, at most ``size`` (None: all of them)."""
+
+    start: int = 0
+    size: int | None = None
+
+
+ALL = Page()
+T = TypeVar("T")
+
+
 @dataclass
 class Answer:
     version: int  # the Delta-Table-Version header
     lines: list[dict[str, Any]] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
     min_expiration_ms: int | None = None
+    next_position: int | None = None  # where the next page starts (None: this was the last one)
 
-    def body(self, fmt: str, end_stream: bool) -> bytes:
+    def body(self, end_stream: bool, *, next_page_token: str | None = None, refresh_token: str | None = None) -> bytes:
         out = [wire.line(obj) for obj in self.lines]
         if end_stream:
-            out.append(wire.line(wire.end_stream_line(self.min_expiration_ms)))
+            out.append(wire.line(wire.end_stream_line(self.min_expiration_ms, next_page_token=next_page_token,
+                                                      refresh_token=refresh_token)))
         return b"".join(out)
+
+    def page(self, items: list[T], page: Page) -> list[T]:
+        """The items of ``page``; remembers where the next page starts."""
+        end = len(items) if page.size is None else min(len(items), page.start + page.size)
+        self.next_position = end if end < len(items) else None
+        return items[page.start:end]
+
+    def add_file(self, fmt: str, line: wire.FileLine) -> None:
+        self.lines.append(wire.file_line(fmt, line))
+        expires = line.expiration_ms
+        self.min_expiration_ms = expires if self.min_expiration_ms is None else min(self.min_expiration_ms, expires)
 
 
 def shared_configuration(snapshot: Snapshot, fmt: str, cdf_shared: bool) -> dict[str, str]:
@@ -70,11 +95,14 @@ def header_lines(snapshot: Snapshot, fmt: str, cdf_shared: bool, *, with_stats: 
 
 def query_snapshot(snapshot: Snapshot, fmt: str, signer: Signer, partitions: PartitionFilter, *,
                    json_hints: str | None, limit_hint: int | None, time_travel: bool,
-                   cdf_shared: bool) -> Answer:
+                   cdf_shared: bool, page: Page = ALL) -> Answer:
+    """The files of a snapshot the recipient may see, after predicate and limit hints; the files of ``page``
+    signed (the selection is the same on every page of one version, so pages never overlap or skip)."""
     answer = Answer(snapshot.version, header_lines(snapshot, fmt, cdf_shared, with_stats=False))
     tree = predicates.parse(json_hints) if json_hints else None
     keep = _predicate(tree, snapshot.partition_columns)
-    active = records = scanned = 0
+    selected: list[FileEntry] = []
+    active = records = 0
     early = False
     for entry in snapshot.files:
         if partitions.restricts and not partitions.allows(entry.partition_values):
@@ -85,17 +113,18 @@ def query_snapshot(snapshot: Snapshot, fmt: str, signer: Signer, partitions: Par
         if limit_hint is not None and records >= limit_hint:
             early = True
             continue
+        selected.append(entry)
+        records += entry.num_records or 0
+    sent = answer.page(selected, page)
+    for entry in sent:
         url = signer.table_file(entry.path)
-        answer.lines.append(wire.file_line(fmt, wire.FileLine(
+        answer.add_file(fmt, wire.FileLine(
             "file", url.url, entry.file_id, entry.partition_values, entry.size, url.expires_ms, entry.stats_json,
             snapshot.version if time_travel else None, snapshot.timestamp if time_travel else None,
-            entry.modification_time)))
-        answer.min_expiration_ms = url.expires_ms
-        records += entry.num_records or 0
-        scanned += entry.size
-    selected = len(answer.lines) - 2
-    answer.metrics = {"numRecords": records, "activeAddFiles": active, "numAddFiles": selected,
-                      "numSeenAddFiles": active, "scannedAddFileSize": scanned, "tableVersion": snapshot.version,
+            entry.modification_time))
+    answer.metrics = {"numRecords": sum(e.num_records or 0 for e in sent), "activeAddFiles": active,
+                      "numAddFiles": len(sent), "numSeenAddFiles": active,
+                      "scannedAddFileSize": sum(e.size for e in sent), "tableVersion": snapshot.version,
                       "limitHint": limit_hint, "earlyTermination": early,
                       "deltaSharingPartitionFilteringAccessed": partitions.restricts,
                       "numAddCDCFiles": 0, "numRemoveFiles": 0}
@@ -134,57 +163,48 @@ def _columns(tree: dict[str, Any]) -> set[str]:
 
 
 def query_versions(cache: SnapshotCache, path: str, start: int, end: int, fmt: str, signer: Signer,
-                   partitions: PartitionFilter, cdf_shared: bool) -> Answer:
+                   partitions: PartitionFilter, cdf_shared: bool, page: Page = ALL) -> Answer:
     """``startingVersion`` queries: the files each commit added and removed, oldest first."""
     answer = Answer(start, header_lines(cache.snapshot(path, start), fmt, cdf_shared, with_stats=False))
-    adds = removes = records = scanned = 0
+    selected: list[tuple[str, FileEntry, int, int]] = []
     for version in range(start, end + 1):
         timestamp = cache.commit_timestamp(path, version)
         added, removed = cache.diff(path, version)
-        for kind, entries in (("add", added), ("remove", removed)):
-            for entry in entries:
-                if not partitions.allows(entry.partition_values):
-                    continue
-                url = signer.table_file(entry.path)
-                answer.lines.append(wire.file_line(fmt, wire.FileLine(
-                    kind, url.url, entry.file_id, entry.partition_values, entry.size, url.expires_ms,
-                    entry.stats_json, version, timestamp, entry.modification_time)))
-                answer.min_expiration_ms = url.expires_ms
-                if kind == "add":
-                    adds += 1
-                    records += entry.num_records or 0
-                    scanned += entry.size
-                else:
-                    removes += 1
-    answer.metrics = {"numRecords": records, "numAddFiles": adds, "numRemoveFiles": removes,
-                      "scannedAddFileSize": scanned, "tableVersion": start, "startingVersion": start,
-                      "endingVersion": end, "deltaSharingPartitionFilteringAccessed": partitions.restricts}
+        selected.extend((kind, entry, version, timestamp) for kind, entries in (("add", added), ("remove", removed))
+                        for entry in entries if partitions.allows(entry.partition_values))
+    sent = answer.page(selected, page)
+    for kind, entry, version, timestamp in sent:
+        url = signer.table_file(entry.path)
+        answer.add_file(fmt, wire.FileLine(kind, url.url, entry.file_id, entry.partition_values, entry.size,
+                                           url.expires_ms, entry.stats_json, version, timestamp,
+                                           entry.modification_time))
+    adds = [entry for kind, entry, _, _ in sent if kind == "add"]
+    answer.metrics = {"numRecords": sum(e.num_records or 0 for e in adds), "numAddFiles": len(adds),
+                      "numRemoveFiles": len(sent) - len(adds), "scannedAddFileSize": sum(e.size for e in adds),
+                      "tableVersion": start, "startingVersion": start, "endingVersion": end,
+                      "deltaSharingPartitionFilteringAccessed": partitions.restricts}
     return answer
 
 
 def table_changes(cache: SnapshotCache, path: str, table_key: str, start: int, end: int, fmt: str, signer: Signer,
-                  partitions: PartitionFilter) -> Answer:
+                  partitions: PartitionFilter, page: Page = ALL) -> Answer:
     """``/changes``: the change rows of each commit in ``[start, end]`` as ``cdf`` files."""
     first = cache.snapshot(path, start)
     answer = Answer(start, [wire.protocol_line(fmt, first.protocol)])
     meta = wire.metadata_line(fmt, first.metadata, configuration=shared_configuration(first, fmt, True),
                               version=start if fmt == wire.DELTA else None)  # the delta client needs it
     answer.lines.append(meta)
-    files = records = scanned = 0
+    selected: list[tuple[int, ChangeFile]] = []
     for version in range(start, end + 1):
         changes: Iterable[ChangeFile] = cache.changes(path, table_key, first.metadata["id"], version)
-        for change in changes:
-            if not partitions.allows(change.partition_values):
-                continue
-            url = signer.change_file(change.path)
-            answer.lines.append(wire.file_line(fmt, wire.FileLine(
-                "cdf", url.url, change.file_id, change.partition_values, change.size, url.expires_ms,
-                None, version, change.timestamp)))
-            answer.min_expiration_ms = url.expires_ms
-            files += 1
-            records += change.num_records
-            scanned += change.size
-    answer.metrics = {"numRecords": records, "numAddCDCFiles": files, "scannedAddCDCFileSize": scanned,
-                      "numAddFiles": 0, "numRemoveFiles": 0, "tableVersion": start, "startingVersion": start,
-                      "endingVersion": end, "deltaSharingPartitionFilteringAccessed": partitions.restricts}
+        selected.extend((version, change) for change in changes if partitions.allows(change.partition_values))
+    sent = answer.page(selected, page)
+    for version, change in sent:
+        url = signer.change_file(change.path)
+        answer.add_file(fmt, wire.FileLine("cdf", url.url, change.file_id, change.partition_values, change.size,
+                                           url.expires_ms, None, version, change.timestamp))
+    answer.metrics = {"numRecords": sum(c.num_records for _, c in sent), "numAddCDCFiles": len(sent),
+                      "scannedAddCDCFileSize": sum(c.size for _, c in sent), "numAddFiles": 0, "numRemoveFiles": 0,
+                      "tableVersion": start, "startingVersion": start, "endingVersion": end,
+                      "deltaSharingPartitionFilteringAccessed": partitions.restricts}
     return answer

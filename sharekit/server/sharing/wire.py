@@ -142,8 +142,14 @@ def file_line(fmt: str, f: FileLine) -> dict[str, Any]:
     return {"file": body}
 
 
-def end_stream_line(min_url_expiration_ms: int | None) -> dict[str, Any]:
+def end_stream_line(min_url_expiration_ms: int | None, *, next_page_token: str | None = None,
+                    refresh_token: str | None = None) -> dict[str, Any]:
+    """The last line of a paged or refreshable answer (or of any answer to a client that asked for it)."""
     body: dict[str, Any] = {}
+    if refresh_token is not None:
+        body["refreshToken"] = refresh_token
+    if next_page_token is not None:
+        body["nextPageToken"] = next_page_token
     if min_url_expiration_ms is not None:
         body["minUrlExpirationTimestamp"] = min_url_expiration_ms
     return {"endStreamAction": body}
@@ -179,6 +185,22 @@ class QueryBody:
     timestamp: str | None = None
     starting_version: int | None = None
     ending_version: int | None = None
+    max_files: int | None = None  # file-level pagination: at most this many file lines, then a nextPageToken
+    page_token: str | None = None
+    include_refresh_token: bool = False  # a refreshToken pinning the snapshot, to re-sign the same files later
+    refresh_token: str | None = None
+
+    @property
+    def uses_tokens(self) -> bool:
+        """Whether the client speaks the protocol's tokens (and so expects an EndStreamAction line)."""
+        return (self.max_files is not None or self.page_token is not None or self.include_refresh_token
+                or self.refresh_token is not None)
+
+    def checked_parameters(self) -> dict[str, Any]:
+        """What a page or refresh token is bound to: everything but the tokens and the page size."""
+        return {"predicateHints": list(self.predicate_hints), "jsonPredicateHints": self.json_predicate_hints,
+                "limitHint": self.limit_hint, "version": self.version, "timestamp": self.timestamp,
+                "startingVersion": self.starting_version, "endingVersion": self.ending_version}
 
     @classmethod
     def parse(cls, raw: Any) -> QueryBody:
@@ -196,7 +218,12 @@ class QueryBody:
         if timestamp is not None and not isinstance(timestamp, str):
             raise BadRequest("timestamp must be an ISO-8601 string", "MALFORMED_REQUEST")
         body = cls(tuple(hints), json_hints, _int(raw, "limitHint"), _int(raw, "version"), timestamp,
-                   _int(raw, "startingVersion"), _int(raw, "endingVersion"))
+                   _int(raw, "startingVersion"), _int(raw, "endingVersion"), max_files(raw.get("maxFiles")),
+                   _token(raw, "pageToken"), _bool(raw, "includeRefreshToken"), _token(raw, "refreshToken"))
+        if body.refresh_token is not None and (body.version is not None or body.timestamp is not None
+                                               or body.starting_version is not None):
+            raise BadRequest("refreshToken refreshes a query of the latest snapshot; a version, timestamp or "
+                             "startingVersion query can simply be sent again")
         given = [k for k, v in (("version", body.version), ("timestamp", body.timestamp),
                                 ("startingVersion", body.starting_version)) if v is not None]
         if len(given) > 1:
@@ -214,4 +241,31 @@ def _int(raw: Mapping[str, Any], key: str) -> int | None:
         raise BadRequest(f"{key} must be an integer", "MALFORMED_REQUEST")
     if value < 0 or value > 2**62:
         raise BadRequest(f"{key} must be a non-negative integer")
+    return value
+
+
+def max_files(value: Any) -> int | None:
+    """``maxFiles`` from a body (an int) or a query string (a string of digits): a positive page size."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.isdigit() and len(value) <= 18:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise BadRequest("maxFiles must be a positive integer")
+    return value
+
+
+def _token(raw: Mapping[str, Any], key: str) -> str | None:
+    value = raw.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 4096:
+        raise BadRequest(f"{key} is not a token this server issued", "INVALID_PARAMETER_VALUE")
+    return value
+
+
+def _bool(raw: Mapping[str, Any], key: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise BadRequest(f"{key} must be true or false", "MALFORMED_REQUEST")
     return value

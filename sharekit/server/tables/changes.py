@@ -1,6 +1,11 @@
 """Change-data files: the change rows of one commit (``DeltaTable.load_cdf``, so removes, updates and deletes are
 replayed by deltalake) written as parquet files, one per partition, under the server's cache folder, with an
 ``_index.json`` beside them. A commit is materialised once; the files are then signed and served like data files.
+
+The cache is bounded like the view cache: the index's modification time is the last time the commit's files were
+handed out (``materialised`` touches it), and writing a new commit drops the least recently handed-out commits
+beyond ``CDF_KEEP_COMMITS`` — never one handed out within a signed URL's life, so no live URL points to a
+deleted file. A dropped commit is materialised again when asked for.
 """
 
 from __future__ import annotations
@@ -8,11 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sharekit.server.errors import BadRequest
+from sharekit.server.settings import CDF_KEEP_COMMITS, SIGNED_URL_TTL_S
 from sharekit.server.tables.stats import partition_string
 
 INDEX = "_index.json"
@@ -43,7 +51,12 @@ def relative_folder(table_id: str, version: int) -> str:
 
 
 def materialised(folder: Path) -> bool:
-    return (folder / INDEX).exists()
+    """Whether the commit's files are there; if so they count as handed out now (see the module docstring)."""
+    try:
+        os.utime(folder / INDEX)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def change_files(folder: Path, version: int) -> list[ChangeFile]:
@@ -90,6 +103,28 @@ def write_changes(rows: Any, partition_columns: list[str], folder: Path, relativ
     tmp_index = folder / f".{INDEX}.tmp"
     tmp_index.write_text(json.dumps(entries))
     os.replace(tmp_index, folder / INDEX)
+    prune(folder.parents[2], keep=CDF_KEEP_COMMITS)
+
+
+def prune(root: Path, *, keep: int, now: float | None = None) -> list[Path]:
+    """Drop the commit folders (``root/<table key>/<table id>/v<N>``) beyond the ``keep`` most recently handed
+    out, except those handed out within a signed URL's life; the folders removed."""
+    cutoff = (time.time() if now is None else now) - SIGNED_URL_TTL_S
+    commits = []
+    for folder in root.glob("*/*/v*"):
+        try:
+            used = (folder / INDEX).stat().st_mtime
+        except FileNotFoundError:  # being written, or left half-written by a crash: judged by the folder
+            try:
+                used = folder.stat().st_mtime
+            except FileNotFoundError:
+                continue
+        commits.append((used, folder))
+    commits.sort(reverse=True)
+    removed = [folder for used, folder in commits[keep:] if used < cutoff]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
 
 
 def _by_partition(rows: Any, partition_columns: list[str]) -> list[tuple[dict[str, Any], Any]]:

@@ -18,6 +18,7 @@ from sharekit.server.uc import (
     recipients,
     shares,
 )
+from sharekit.server.uc.retried_writes import converging, created_recipient
 
 SHARES = f"{UC_API}/shares"
 RECIPIENTS = f"{UC_API}/recipients"
@@ -26,14 +27,15 @@ PUBLIC = f"{UC_API}/public"
 
 def _share_routes() -> list[BaseRoute]:
     return [
-        Route(SHARES, endpoint("createShare", shares.create_share, guard=admin, fields=shares.CREATE_FIELDS,
-                               audit_params=body_name), methods=["POST"]),
+        Route(SHARES, endpoint("createShare", converging(shares.create_share), guard=admin,
+                               fields=shares.CREATE_FIELDS, audit_params=body_name), methods=["POST"]),
         Route(SHARES, endpoint("listShares", shares.list_shares, guard=admin), methods=["GET"]),
         Route(SHARES + "/{name}", endpoint("getShare", shares.get_share, guard=admin), methods=["GET"]),
-        Route(SHARES + "/{name}", endpoint("updateShare", shares.update_share, guard=admin,
+        Route(SHARES + "/{name}", endpoint("updateShare", converging(shares.update_share), guard=admin,
                                            fields=shares.UPDATE_FIELDS, audit_params=shares.audit_updates),
               methods=["PATCH"]),
-        Route(SHARES + "/{name}", endpoint("deleteShare", shares.delete_share, guard=admin), methods=["DELETE"]),
+        Route(SHARES + "/{name}", endpoint("deleteShare", converging(shares.delete_share), guard=admin),
+              methods=["DELETE"]),
         Route(SHARES + "/{name}/permissions", endpoint("getSharePermissions", shares.get_permissions, guard=admin),
               methods=["GET"]),
         Route(SHARES + "/{name}/permissions", endpoint("updateSharePermissions", shares.update_permissions,
@@ -44,8 +46,9 @@ def _share_routes() -> list[BaseRoute]:
 
 def _recipient_routes() -> list[BaseRoute]:
     return [
-        Route(RECIPIENTS, endpoint("createRecipient", recipients.create_recipient, guard=admin,
-                                   fields=recipients.CREATE_FIELDS, audit_params=body_name), methods=["POST"]),
+        Route(RECIPIENTS, endpoint("createRecipient", converging(recipients.create_recipient, created_recipient),
+                                   guard=admin, fields=recipients.CREATE_FIELDS, audit_params=body_name),
+              methods=["POST"]),
         Route(RECIPIENTS, endpoint("listRecipients", recipients.list_recipients, guard=admin), methods=["GET"]),
         Route(RECIPIENTS + "/{name}", endpoint("getRecipient", recipients.get_recipient, guard=admin),
               methods=["GET"]),
@@ -53,7 +56,7 @@ def _recipient_routes() -> list[BaseRoute]:
                                                fields=recipients.UPDATE_FIELDS,
                                                audit_params=lambda call: {"changes": dumps(call.body)}),
               methods=["PATCH"]),
-        Route(RECIPIENTS + "/{name}", endpoint("deleteRecipient", recipients.delete_recipient, guard=admin),
+        Route(RECIPIENTS + "/{name}", endpoint("deleteRecipient", converging(recipients.delete_recipient), guard=admin),
               methods=["DELETE"]),
         Route(RECIPIENTS + "/{name}/rotate-token", endpoint("rotateRecipientToken", recipients.rotate_token,
                                                             guard=admin, fields=recipients.ROTATE_FIELDS),

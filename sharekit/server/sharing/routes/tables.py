@@ -19,11 +19,14 @@ from starlette.responses import Response
 from sharekit.server.audit.log import request_event
 from sharekit.server.endpoint import Call
 from sharekit.server.errors import BadRequest, Forbidden
-from sharekit.server.sharing import wire
+from sharekit.server.settings import PAGE_TOKEN_TTL_S, QUERY_PAGE_FILES_LIMIT, REFRESH_TOKEN_TTL_S
+from sharekit.server.sharing import page_tokens, wire
 from sharekit.server.sharing.access import Caller, VisibleTable, find_table, granted_share
 from sharekit.server.sharing.partitions import ALLOW_ALL, PartitionFilter, for_recipient
 from sharekit.server.sharing.query import (
+    ALL,
     Answer,
+    Page,
     Signer,
     header_lines,
     query_snapshot,
@@ -129,9 +132,54 @@ def _capabilities(call: Call[Caller]) -> wire.Capabilities:
     return wire.Capabilities.parse(call.request.headers.get(wire.CAPABILITIES_HEADER))
 
 
-def _ndjson(answer: Answer, fmt: str, caps: wire.Capabilities) -> Response:
-    return Response(answer.body(fmt, caps.include_end_stream_action), media_type=wire.NDJSON, headers={
-        wire.VERSION_HEADER: str(answer.version), wire.CAPABILITIES_HEADER: caps.response_header(fmt)})
+def _ndjson(answer: Answer, fmt: str, caps: wire.Capabilities, paging: Paging | None = None,
+            refresh_token: str | None = None) -> Response:
+    """The NDJSON answer. An EndStreamAction ends it only for a client that asked for one or that uses page or
+    refresh tokens (the Python client uses neither, and fails on a line it does not know)."""
+    end_stream = caps.include_end_stream_action or (paging is not None and paging.used)
+    next_token = paging.next_token(answer) if paging is not None else None
+    return Response(answer.body(end_stream, next_page_token=next_token, refresh_token=refresh_token),
+                    media_type=wire.NDJSON, headers={wire.VERSION_HEADER: str(answer.version),
+                                                     wire.CAPABILITIES_HEADER: caps.response_header(fmt)})
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The file-level pagination of one query (``maxFiles`` / ``pageToken``, ``sharing.page_tokens``): where this
+    page starts, and the token of the next one, bound to the version(s) the first page resolved."""
+
+    ctx: TableContext
+    scope: page_tokens.Scope
+    max_files: int | None
+    token: str | None
+    used: bool  # the client speaks the protocol's tokens (so it expects an EndStreamAction)
+
+    @classmethod
+    def of(cls, ctx: TableContext, kind: str, parameters: dict[str, Any], max_files: int | None,
+           token: str | None, used: bool) -> Paging:
+        scope = page_tokens.Scope.of(kind, ctx.key, ctx.call.who.recipient.id, parameters)
+        return cls(ctx, scope, max_files, token, used)
+
+    def cursor(self) -> page_tokens.Cursor | None:
+        """Where the previous page left off (None on a first page)."""
+        if self.token is None:
+            return None
+        state = self.ctx.call.state
+        return page_tokens.read(state.secret, self.token, self.scope, state.now_ms())
+
+    def page(self, cursor: page_tokens.Cursor | None) -> Page:
+        if self.max_files is None and self.token is None:
+            return ALL
+        size = min(self.max_files or QUERY_PAGE_FILES_LIMIT, QUERY_PAGE_FILES_LIMIT)
+        return Page(cursor.position if cursor else 0, size)
+
+    def next_token(self, answer: Answer) -> str | None:
+        if answer.next_position is None:
+            return None
+        end = answer.metrics.get("endingVersion")
+        cursor = page_tokens.Cursor(answer.metrics["tableVersion"], end, answer.next_position)
+        state = self.ctx.call.state
+        return page_tokens.issue(state.secret, self.scope, cursor, state.now_ms() + PAGE_TOKEN_TTL_S * 1000)
 
 
 def table_version(call: Call[Caller]) -> Response:
@@ -175,36 +223,88 @@ def query_table(call: Call[Caller]) -> Response:
     except (ValueError, RecursionError) as err:  # RecursionError: nested too deeply
         raise BadRequest("The query body is not valid JSON", "MALFORMED_REQUEST") from err
     body = wire.QueryBody.parse(parsed)
+    kind = page_tokens.VERSIONS if body.starting_version is not None else page_tokens.PAGE
+    paging = Paging.of(ctx, kind, body.checked_parameters(), body.max_files, body.page_token, body.uses_tokens)
+    cursor = paging.cursor()
+    refresh: str | None = None
     if ctx.view is not None:
         if body.version is not None or body.timestamp is not None or body.starting_version is not None:
             ctx.no_history_on_view("Time travel and startingVersion")
+        _same_version(ctx.view.version, cursor)
+        _same_version(ctx.view.version, _refreshed(ctx, body))
         fmt = caps.choose(ctx.view.protocol)
         answer = query_snapshot(ctx.view, fmt, ctx.signer(), ALLOW_ALL, json_hints=None,
-                                limit_hint=body.limit_hint, time_travel=False, cdf_shared=False)
+                                limit_hint=body.limit_hint, time_travel=False, cdf_shared=False,
+                                page=paging.page(cursor))
     elif body.starting_version is not None:
-        fmt, answer = _query_versions(ctx, caps, body)
+        fmt, answer = _query_versions(ctx, caps, body, paging, cursor)
     else:
-        version, travel = _resolve_version(ctx, body.version, body.timestamp)
+        version, travel = _snapshot_version(ctx, body, cursor)
         snapshot = ctx.cache.snapshot(ctx.path, version)
         fmt = caps.choose(snapshot.protocol)
         answer = query_snapshot(snapshot, fmt, ctx.signer(), _partitions(ctx), json_hints=body.json_predicate_hints,
-                                limit_hint=body.limit_hint, time_travel=travel, cdf_shared=ctx.cdf_shared)
+                                limit_hint=body.limit_hint, time_travel=travel, cdf_shared=ctx.cdf_shared,
+                                page=paging.page(cursor))
+    if body.include_refresh_token and body.version is None and body.timestamp is None \
+            and body.starting_version is None:
+        refresh = _refresh_token(ctx, body, answer.version)
     _record_result(ctx, "deltaSharingQueriedTable", answer)
-    return _ndjson(answer, fmt, caps)
+    return _ndjson(answer, fmt, caps, paging, refresh)
 
 
-def _query_versions(ctx: TableContext, caps: wire.Capabilities, body: wire.QueryBody) -> tuple[str, Answer]:
+def _same_version(current: int, cursor: page_tokens.Cursor | None) -> None:
+    """A shared view has no history: a page or refresh of it exists only while its result is the one paged."""
+    if cursor is not None and cursor.version != current:
+        raise BadRequest("token refused: the shared view changed since the first answer; start the query again")
+
+
+def _refreshed(ctx: TableContext, body: wire.QueryBody) -> page_tokens.Cursor | None:
+    """The snapshot a refresh token pins (None without one)."""
+    if body.refresh_token is None:
+        return None
+    state = ctx.call.state
+    scope = page_tokens.Scope.of(page_tokens.REFRESH, ctx.key, ctx.call.who.recipient.id, body.checked_parameters())
+    return page_tokens.read(state.secret, body.refresh_token, scope, state.now_ms())
+
+
+def _snapshot_version(ctx: TableContext, body: wire.QueryBody, cursor: page_tokens.Cursor | None) -> tuple[int, bool]:
+    """The version a snapshot query reads: pinned by its page or refresh token, else resolved as asked."""
+    refreshed = _refreshed(ctx, body)
+    version = None if refreshed is None else refreshed.version
+    travel = body.version is not None or body.timestamp is not None
+    if cursor is not None:
+        if version is not None and cursor.version != version:
+            raise BadRequest("pageToken and refreshToken name different versions of the table")
+        version = cursor.version
+    if version is None:
+        return _resolve_version(ctx, body.version, body.timestamp)
+    return version, travel
+
+
+def _refresh_token(ctx: TableContext, body: wire.QueryBody, version: int) -> str:
+    """A token that re-answers this snapshot query at ``version`` with freshly signed URLs."""
+    state = ctx.call.state
+    parameters = body.checked_parameters()
+    scope = page_tokens.Scope.of(page_tokens.REFRESH, ctx.key, ctx.call.who.recipient.id, parameters)
+    return page_tokens.issue(state.secret, scope, page_tokens.Cursor(version),
+                             state.now_ms() + REFRESH_TOKEN_TTL_S * 1000)
+
+
+def _query_versions(ctx: TableContext, caps: wire.Capabilities, body: wire.QueryBody, paging: Paging,
+                    cursor: page_tokens.Cursor | None) -> tuple[str, Answer]:
     """``startingVersion`` queries: the files each commit of the range added and removed."""
     assert body.starting_version is not None
     ctx.needs_history("startingVersion")
     ctx.check_start(body.starting_version)
     latest = ctx.cache.latest_version(ctx.path)
     end = latest if body.ending_version is None else min(body.ending_version, latest)
+    if cursor is not None and cursor.end is not None:
+        end = cursor.end  # the range the first page resolved, even if the table moved on since
     if body.starting_version > latest or end < body.starting_version:
         raise BadRequest(f"startingVersion {body.starting_version} is after the latest version {latest}")
     fmt = caps.choose(ctx.cache.snapshot(ctx.path, body.starting_version).protocol)
     return fmt, query_versions(ctx.cache, ctx.path, body.starting_version, end, fmt, ctx.signer(), _partitions(ctx),
-                               ctx.cdf_shared)
+                               ctx.cdf_shared, page=paging.page(cursor))
 
 
 def _partitions(ctx: TableContext) -> PartitionFilter:
@@ -218,14 +318,22 @@ def table_changes_route(call: Call[Caller]) -> Response:
     if not ctx.cdf_shared:
         raise Forbidden(f"Change data feed of {ctx.table.schema}.{ctx.table.name} is not shared (it needs "
                         "history sharing and CDF enabled on the shared table)", "PERMISSION_DENIED")
-    start, end = _change_range(ctx)
+    query = call.request.query_params
+    parameters = {k: query.get(k) for k in ("startingVersion", "startingTimestamp", "endingVersion",
+                                             "endingTimestamp", "includeHistoricalMetadata")}
+    token = query.get("pageToken") or None
+    paging = Paging.of(ctx, page_tokens.CHANGES, parameters, wire.max_files(query.get("maxFiles")), token,
+                       used="maxFiles" in query or token is not None)
+    cursor = paging.cursor()
+    start, end = _change_range(ctx) if cursor is None or cursor.end is None else (cursor.version, cursor.end)
     first = ctx.cache.snapshot(ctx.path, start)
     if not first.cdf_enabled:
         raise BadRequest(f"Change data feed is not enabled on the table at version {start}")
     fmt = caps.choose(first.protocol)
-    answer = table_changes(ctx.cache, ctx.path, ctx.key, start, end, fmt, ctx.signer(), _partitions(ctx))
+    answer = table_changes(ctx.cache, ctx.path, ctx.key, start, end, fmt, ctx.signer(), _partitions(ctx),
+                           page=paging.page(cursor))
     _record_result(ctx, "deltaSharingQueriedTableChanges", answer)
-    return _ndjson(answer, fmt, caps)
+    return _ndjson(answer, fmt, caps, paging)
 
 
 def _change_range(ctx: TableContext) -> tuple[int, int]:
