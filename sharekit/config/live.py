@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sharekit.config.comparable import ObjectState, RecipientState
+from sharekit.pii.check import columns_of
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -28,6 +29,7 @@ class LiveState:
     tables: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (catalog, schema) → table names
     schemas: dict[str, set[str]] = field(default_factory=dict)  # catalog → schema names
     views: dict[str, str | None] = field(default_factory=dict)  # full name → view definition (None = missing)
+    columns: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # listed table → (column, type)s
 
 
 def list_share_names(client: WorkspaceClient) -> set[str]:
@@ -84,13 +86,18 @@ def read_recipients(client: WorkspaceClient) -> dict[str, RecipientState]:
     return out
 
 
-def read_tables(client: WorkspaceClient, catalog: str, schema: str) -> set[str]:
+def read_tables(client: WorkspaceClient, catalog: str, schema: str,
+                columns: dict[str, list[tuple[str, str]]] | None = None) -> set[str]:
+    """The schema's table names; ``columns`` (when given) receives each table's columns from the same listing."""
     from databricks.sdk.errors import NotFound
 
     try:
-        return {(t.name or "").lower() for t in client.tables.list(catalog, schema)}
+        listed = list(client.tables.list(catalog, schema))
     except NotFound:
         return set()
+    if columns is not None:
+        columns.update(columns_of(listed))
+    return {(t.name or "").lower() for t in listed}
 
 
 def read_schemas(client: WorkspaceClient, catalog: str) -> set[str]:
