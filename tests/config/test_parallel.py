@@ -1,0 +1,172 @@
+"""The parallel apply against the real embedded server, through a small proxy in front of it (bench/proxy.py):
+dependencies hold under concurrency, the exact summary after a failure the proxy injects, convergence on
+re-run, and 429 answers retried after ``Retry-After`` (bounded)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from bench.proxy import Answer, Proxy, Rule, Seen
+from sharekit.config import calls as calls_module
+from sharekit.config.apply import apply
+from sharekit.config.loader import loads
+from sharekit.connect import LOCAL_WAREHOUSE_ID, Home, Workspace, local_client
+
+API = "/api/2.1/unity-catalog"
+
+DOC = """
+views:
+  - name: main.analytics.eu_metrics
+    sql: SELECT * FROM main.analytics.customer_metrics WHERE region = 'EU'
+shares:
+  - name: p_a
+    tables:
+      - {name: main.analytics.eu_metrics, type: VIEW}
+      - main.sales.orders
+  - name: p_b
+    tables: [main.analytics.product_sales]
+  - name: p_c
+    tables: [main.inventory.stock_levels]
+recipients:
+  - name: r1
+  - name: r2
+grants:
+  - {share: p_a, recipient: r1}
+  - {share: p_b, recipient: r2}
+  - {share: p_c, recipient: r1}
+  - {share: p_c, recipient: r2}
+"""
+
+
+@contextmanager
+def proxied(ws: Workspace, delay_s: float = 0.05, rule: Rule | None = None,
+            retry_timeout_s: int | None = None) -> Iterator[tuple[Workspace, Proxy]]:
+    """A workspace whose client goes through a proxy in front of ``ws``'s server."""
+    assert ws.home is not None
+    with Proxy(ws.host, delay_s, rule) as proxy:
+        client = local_client(proxy.url, Home(ws.home).admin_token())
+        if retry_timeout_s is not None:
+            client.api_client._api_client._retry_timeout_seconds = retry_timeout_s
+        yield Workspace(client, "local", proxy.url, home=ws.home, warehouse_id=LOCAL_WAREHOUSE_ID), proxy
+
+
+def writes(proxy: Proxy) -> list[Seen]:
+    return [s for s in proxy.seen if s.method not in ("GET", "HEAD")]
+
+
+def most_at_once(seen: list[Seen]) -> int:
+    """The largest number of calls in flight at one instant."""
+    events = sorted([(s.started, 1) for s in seen] + [(s.ended, -1) for s in seen])
+    level = peak = 0
+    for _, step in events:
+        level += step
+        peak = max(peak, level)
+    return peak
+
+
+def first(seen: list[Seen], method: str, path: str) -> Seen:
+    return next(s for s in seen if s.method == method and s.path == path and s.status < 400)
+
+
+def test_dependencies_hold_under_concurrency_and_calls_overlap(ws: Workspace) -> None:
+    with proxied(ws) as (target, proxy):
+        result = apply(target, loads(DOC), parallel=4)
+    assert result.ok, result.summary()
+    seen = writes(proxy)
+    view = first(seen, "POST", "/api/2.0/sql/statements")
+    for share in ("p_a", "p_b", "p_c"):
+        created = next(s for s in seen if s.path == f"{API}/shares" and json.loads(s.body)["name"] == share)
+        updated = first(seen, "PATCH", f"{API}/shares/{share}")
+        granted = first(seen, "PATCH", f"{API}/shares/{share}/permissions")
+        assert created.ended <= updated.started and updated.ended <= granted.started  # share before objects
+        for change in json.loads(granted.body)["changes"]:
+            recipient = next(s for s in seen if s.path == f"{API}/recipients"
+                             and json.loads(s.body)["name"] == change["principal"])
+            assert recipient.ended <= granted.started  # recipient before its grants
+    assert view.ended <= first(seen, "PATCH", f"{API}/shares/p_a").started  # view before the share using it
+    assert 1 < most_at_once(seen) <= 4  # calls really ran concurrently, never more than ``parallel`` at once
+    again = apply(ws, loads(DOC))
+    assert again.writes == 0 and not again.plan.has_changes
+
+
+def test_injected_failure_stops_new_calls_and_the_summary_is_exact(ws: Workspace) -> None:
+    def fail_p_b(method: str, path: str, body: bytes) -> Answer | None:
+        if method == "PATCH" and path == f"{API}/shares/p_b":
+            return 500, {"Content-Type": "application/json"}, json.dumps(
+                {"error_code": "INTERNAL_ERROR", "message": "injected failure"}).encode()
+        return None
+
+    with proxied(ws, rule=fail_p_b) as (target, proxy):
+        result = apply(target, loads(DOC), parallel=2)
+    assert not result.ok
+    by_call = {(o.step.call, o.step.kwargs.get("name")): o.status for o in result.outcomes}
+    assert by_call[("shares.update", "p_b")] == "failed"
+    assert result.failure is not None and result.failure.message == "injected failure"
+    assert by_call[("shares.update_permissions", "p_b")] == "not tried"  # depends on the failed call
+    # the proxy saw exactly the calls done and the failed one: nothing "not tried" was sent
+    statuses = [o.status for o in result.outcomes]
+    sent = writes(proxy)
+    assert len(sent) == statuses.count("done") + 1 == result.writes
+    assert [s.status for s in sent].count(500) == 1 and "not tried" in statuses
+    done, not_tried = result.count("done"), result.count("not tried")
+    assert done + 1 + not_tried == len(result.plan.actions)  # p_b's update carries one action
+    assert result.summary() == (
+        f"apply stopped: shares.update p_b failed: injected failure — {done} change(s) done, 1 failed, "
+        f"{not_tried} not tried; fix the cause and apply again to converge")
+    again = apply(ws, loads(DOC))  # re-running converges: only what was missing
+    assert again.ok, again.summary()
+    left = [a for o in result.outcomes if o.status != "done" for a in o.step.actions]
+    assert sorted(map(str, again.plan.actions)) == sorted(map(str, left))  # exactly what was not done
+    assert apply(ws, loads(DOC)).writes == 0
+
+
+def test_429_is_retried_after_retry_after_and_counted(ws: Workspace) -> None:
+    answered: list[str] = []
+
+    def throttle_once(method: str, path: str, body: bytes) -> Answer | None:
+        if method == "POST" and path == f"{API}/recipients" and not answered:
+            answered.append(path)
+            return 429, {"Retry-After": "1", "Content-Type": "application/json"}, json.dumps(
+                {"error_code": "REQUEST_LIMIT_EXCEEDED", "message": "slow down"}).encode()
+        return None
+
+    with proxied(ws, delay_s=0.0, rule=throttle_once) as (target, proxy):
+        started = time.perf_counter()
+        result = apply(target, loads(DOC))
+        elapsed = time.perf_counter() - started
+    assert result.ok, result.summary()
+    assert result.throttled == 1 and answered
+    throttled = next(s for s in proxy.seen if s.status == 429)
+    retry = next(s for s in proxy.seen if s.path == throttled.path and s.body == throttled.body and s.status < 400)
+    assert retry.started - throttled.ended >= 1.0 and elapsed >= 1.0  # waited as Retry-After said
+
+
+def test_throttling_waits_are_bounded(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A huge Retry-After is capped; a call throttled for ever fails once the SDK's retry timeout runs out."""
+    monkeypatch.setattr(calls_module, "MAX_RETRY_AFTER_S", 1)
+
+    def always(method: str, path: str, body: bytes) -> Answer | None:
+        if method == "PATCH" and path == f"{API}/shares/p_c":
+            return 429, {"Retry-After": "3600"}, b'{"error_code": "REQUEST_LIMIT_EXCEEDED", "message": "busy"}'
+        return None
+
+    with proxied(ws, delay_s=0.0, rule=always, retry_timeout_s=3) as (target, _):
+        started = time.perf_counter()
+        result = apply(target, loads(DOC))
+        elapsed = time.perf_counter() - started
+    assert elapsed < 15
+    assert result.failure is not None and result.failure.step.kwargs["name"] == "p_c"
+    assert "Timed out" in result.failure.message and result.throttled >= 2
+    assert apply(ws, loads(DOC)).ok
+
+
+def test_parallel_is_validated() -> None:
+    with pytest.raises(ValueError, match="parallel"):
+        calls_module.check_parallel(0)
+    with pytest.raises(ValueError, match="parallel"):
+        calls_module.check_parallel(calls_module.MAX_PARALLEL + 1)
