@@ -116,3 +116,34 @@ def run_concurrently(tasks: Sequence[Callable[[], T]], parallel: int = DEFAULT_P
         if error is not None:
             raise error
     return [future.result() for future in futures]  # type: ignore[misc]  # None only after a failure (raised)
+
+
+MAX_UPDATES_PER_CALL = 100  # Databricks' docstring of shares.update: at most 100 update objects per call
+REQUEST_BODY_LIMIT = 1 << 20  # bytes: the embedded server refuses larger bodies (server.settings.MAX_BODY_BYTES)
+
+
+def body_size(body: dict[str, Any]) -> int:
+    """The bytes the SDK sends for ``body``: ``json.dumps`` (ASCII, non-ASCII as ``\\uXXXX``) of its wire dict."""
+    import json
+
+    return len(json.dumps(body, allow_nan=False, default=str).encode())
+
+
+def cut_batches(items: Sequence[T], size_of: Callable[[T], int], base_bytes: int,
+                max_items: int = MAX_UPDATES_PER_CALL, max_bytes: int = REQUEST_BODY_LIMIT) -> list[list[T]]:
+    """Consecutive batches of at most ``max_items`` whose body stays within ``max_bytes``: ``base_bytes`` is the
+    body without items, ``size_of`` one item's serialised size (plus a separator each). An item too large on its
+    own goes alone (the workspace will refuse it; validation keeps documents far from that)."""
+    batches: list[list[T]] = []
+    current: list[T] = []
+    used = base_bytes
+    for item in items:
+        size = size_of(item) + 2  # ", " between items
+        if current and (len(current) >= max_items or used + size > max_bytes):
+            batches.append(current)
+            current, used = [], base_bytes
+        current.append(item)
+        used += size
+    if current:
+        batches.append(current)
+    return batches

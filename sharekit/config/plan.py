@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sharekit.config import live as live_reads
 from sharekit.config import live_concurrent
-from sharekit.config.calls import DEFAULT_PARALLEL, count_calls, run_concurrently
+from sharekit.config.calls import DEFAULT_PARALLEL, body_size, count_calls, cut_batches, run_concurrently
 from sharekit.config.comparable import (
     ObjectState,
     needs_replace,
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.service.sharing import SharedDataObjectUpdate
 
-MAX_UPDATES_PER_CALL = 100
+MAX_UPDATES_PER_CALL = 100  # Databricks' docstring of shares.update; bodies are cut by size as well
 SYMBOLS = {"create": "+", "add": "+", "grant": "+", "update": "~", "replace": "±", "delete": "-", "remove": "-",
            "revoke": "-"}
 
@@ -221,8 +221,10 @@ class _Planner:
 
     def share_updates(self, spec: ShareSpec, changes: list[tuple[Action, SharedDataObjectUpdate]],
                       comment_action: Action | None) -> None:
-        """Up to ``MAX_UPDATES_PER_CALL`` object changes per ``shares.update``, the comment riding on the first."""
-        chunks = [changes[i:i + MAX_UPDATES_PER_CALL] for i in range(0, len(changes), MAX_UPDATES_PER_CALL)]
+        """Up to ``MAX_UPDATES_PER_CALL`` object changes per ``shares.update`` and never a body over the request
+        limit (``calls.cut_batches``), the comment riding on the first."""
+        base = body_size({"name": spec.name, "comment": spec.comment, "updates": []})
+        chunks = cut_batches(changes, lambda change: body_size(change[1].as_dict()), base, MAX_UPDATES_PER_CALL)
         if comment_action is not None and not chunks:
             chunks = [[]]
         for number, chunk in enumerate(chunks):
