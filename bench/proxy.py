@@ -11,7 +11,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self is 3.11+
 
 Answer = tuple[int, dict[str, str], bytes]
 Rule = Callable[[str, str, bytes], Answer | None]  # (method, path, body) → an answer, or None to forward
@@ -45,7 +49,7 @@ class Proxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def __enter__(self) -> Proxy:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 

@@ -170,3 +170,24 @@ def test_parallel_is_validated() -> None:
         calls_module.check_parallel(0)
     with pytest.raises(ValueError, match="parallel"):
         calls_module.check_parallel(calls_module.MAX_PARALLEL + 1)
+
+
+def test_parallel_in_share_magic_and_config(ws: Workspace) -> None:
+    from IPython.core.error import UsageError
+
+    from sharekit import sharing
+    from tests.magics.conftest import make_shell
+
+    sharing.use_workspace(ws)
+    shell = make_shell(short_errors=True)
+    try:
+        with pytest.raises(UsageError, match="parallel must be"):
+            shell.run_cell_magic("share", "--parallel 0", DOC)
+        magics = next(c for c in shell.configurables if hasattr(c, "parallel"))
+        magics.parallel = 1  # what %config ShareMagics.parallel = 1 sets
+        shown = shell.run_cell_magic("share", "", DOC)
+        assert shown.result.ok
+        assert shell.run_cell_magic("share", "--parallel 3", DOC).result.writes == 0
+    finally:
+        shell.cleanup()
+        sharing.use_workspace(None)
