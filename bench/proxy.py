@@ -43,6 +43,7 @@ class Proxy:
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
+        self.server.handle_error = lambda request, address: None  # type: ignore[method-assign]  # clients hang up
         self.thread = threading.Thread(target=self.server.serve_forever, name="sharekit-proxy", daemon=True)
 
     @property
