@@ -1,0 +1,69 @@
+"""The files route answers HEADs, small single ranges and small files in one piece from the request thread
+(no FileResponse thread hops), with the same headers FileResponse sends; everything else (several ranges,
+If-Range, unsatisfiable ranges, large files) still goes through FileResponse. Checked byte for byte."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from sharekit.server.sharing.routes import files
+from tests.protocol.conftest import Provider
+from tests.protocol.test_files import file_urls
+
+
+@pytest.fixture
+def signed(provider: Provider) -> tuple[str, bytes]:
+    shared = provider.setup({"name": "main.sales.orders"})
+    url = str(file_urls(shared)[0]["url"])
+    return url, requests.get(url, timeout=10).content
+
+
+def test_head_carries_fileresponse_headers(signed: tuple[str, bytes], provider: Provider) -> None:
+    url, whole = signed
+    head = requests.head(url, timeout=10)
+    assert head.status_code == 200 and head.content == b""
+    assert int(head.headers["Content-Length"]) == len(whole)
+    assert head.headers["Accept-Ranges"] == "bytes" and head.headers["Content-Type"] == "application/octet-stream"
+    assert head.headers["Cache-Control"].startswith("private, max-age=") and head.headers["Last-Modified"]
+    assert head.headers["ETag"].startswith('"') and len(head.headers["ETag"]) == 34
+    ranged = requests.get(url, headers={"Range": "bytes=0-9"}, timeout=10)
+    assert ranged.headers["ETag"] == head.headers["ETag"]  # the same validator from both paths
+    # If-Range with that validator goes through FileResponse, which must agree on it and honour the range
+    again = requests.get(url, headers={"Range": "bytes=0-9", "If-Range": head.headers["ETag"]}, timeout=10)
+    assert again.status_code == 206 and again.content == whole[:10]
+    stale = requests.get(url, headers={"Range": "bytes=0-9", "If-Range": '"other"'}, timeout=10)
+    assert stale.status_code == 200 and stale.content == whole
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("bytes=0-65535", slice(0, 65536)), ("bytes=4-99", slice(4, 100)), ("bytes=-8", slice(-8, None)),
+    ("bytes=10-", slice(10, None)), ("bytes=0-999999999", slice(0, None)),
+])
+def test_single_ranges_byte_for_byte(signed: tuple[str, bytes], header: str, expected: slice) -> None:
+    url, whole = signed
+    part = requests.get(url, headers={"Range": header}, timeout=10)
+    body = whole[expected]
+    start = expected.start if expected.start is None or expected.start >= 0 else len(whole) + expected.start
+    start = start or 0
+    assert part.status_code == 206 and part.content == body
+    assert part.headers["Content-Range"] == f"bytes {start}-{start + len(body) - 1}/{len(whole)}"
+    assert int(part.headers["Content-Length"]) == len(body)
+
+
+def test_other_ranges_fall_back_to_fileresponse(signed: tuple[str, bytes]) -> None:
+    url, whole = signed
+    several = requests.get(url, headers={"Range": "bytes=0-3,10-13"}, timeout=10)
+    assert several.status_code == 206 and several.headers["Content-Type"].startswith("multipart/byteranges")
+    assert requests.get(url, headers={"Range": f"bytes={len(whole)}-"}, timeout=10).status_code == 416
+    assert requests.get(url, headers={"Range": "bytes=5-2"}, timeout=10).status_code in (400, 416)
+    assert requests.get(url, headers={"Range": "bits=0-3"}, timeout=10).status_code in (200, 400)
+
+
+def test_span_arithmetic() -> None:
+    assert files._span("bytes=0-15", 100) == (0, 15) and files._span("bytes=90-200", 100) == (90, 99)
+    assert files._span("bytes=-10", 100) == (90, 99) and files._span("bytes=-500", 100) == (0, 99)
+    assert files._span("bytes=-0", 100) is None and files._span("bytes=-", 100) is None
+    assert files._span("bytes=100-", 100) is None and files._span("bytes=5-2", 100) is None
+    assert files._span("bytes=3-", 0) is None and files._span("bytes=-4", 0) is None
+    assert files._span("bytes=0-1,3-4", 100) is None and files._span("items=0-1", 100) is None
