@@ -9,7 +9,9 @@ version of a table is found through a cached ``DeltaTable`` that only reads new 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from sharekit.server.errors import BadRequest
-from sharekit.server.settings import SNAPSHOT_CACHE_SIZE
+from sharekit.server.settings import SNAPSHOT_CACHE_FILES, SNAPSHOT_CACHE_SIZE
 from sharekit.server.tables import changes
 from sharekit.server.tables.changes import ChangeFile
 from sharekit.server.tables.stats import FileFacts, file_facts, flatten, partition_string, stats_json
@@ -26,6 +28,9 @@ from sharekit.server.tables.stats import FileFacts, file_facts, flatten, partiti
 # reports the files without their vectors) and column mapping renames columns inside them. Serving such a table
 # would hand out deleted rows or wrong column names, so it is refused instead.
 UNSUPPORTED_READER_FEATURES = frozenset({"deletionVectors", "columnMapping"})
+# A commit adds a file to ``_delta_log``, which changes the folder's mtime; timestamps are coarse (a few ms on
+# Linux, seconds elsewhere), so an unchanged mtime is trusted only once it is this old.
+LOG_SETTLE_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -132,32 +137,49 @@ def _raw_metadata(table: Any) -> dict[str, Any]:
 class SnapshotCache:
     """Per-server cache of snapshots, histories and materialised change files. Thread-safe."""
 
-    def __init__(self, cache_dir: Path, size: int = SNAPSHOT_CACHE_SIZE) -> None:
+    def __init__(self, cache_dir: Path, size: int = SNAPSHOT_CACHE_SIZE, max_files: int = SNAPSHOT_CACHE_FILES) -> None:
         self.cache_dir = cache_dir
         self.size = size
+        self.max_files = max_files  # file entries held in all cached snapshots (the cache's memory bound)
         self._lock = threading.Lock()
         self._path_locks: dict[str, threading.RLock] = {}
         self._tables: dict[str, Any] = {}
+        self._log_marks: dict[str, int] = {}  # table path -> _delta_log mtime (ns) when its version was last read
         self._snapshots: OrderedDict[tuple[str, int], Snapshot] = OrderedDict()
+        self._files_held = 0
         self._histories: dict[str, tuple[int, list[tuple[int, int]]]] = {}
+
+    @property
+    def files_held(self) -> int:
+        return self._files_held
 
     def _path_lock(self, path: str) -> threading.RLock:
         with self._lock:
             return self._path_locks.setdefault(path, threading.RLock())
 
     def latest_version(self, path: str) -> int:
+        """The table's latest version; the log is read again only when ``_delta_log`` changed (or may have)."""
         from deltalake import DeltaTable
         from deltalake.exceptions import DeltaError
 
+        try:
+            mark: int | None = os.stat(os.path.join(path, "_delta_log")).st_mtime_ns
+        except OSError:
+            mark = None
         with self._path_lock(path):
+            table = self._tables.get(path)
+            if table is not None and mark is not None and self._log_marks.get(path) == mark \
+                    and time.time_ns() - mark > LOG_SETTLE_NS:
+                return int(table.version())
             try:
-                table = self._tables.get(path)
                 if table is None:
                     table = self._tables[path] = DeltaTable(path)
                 else:
                     table.update_incremental()
             except (DeltaError, OSError) as err:
                 raise BadRequest(f"table data cannot be read: {err}", "UNSUPPORTED_OPERATION") from err
+            if mark is not None:
+                self._log_marks[path] = mark  # read before the update: a commit in between is seen next time
             return int(table.version())
 
     def snapshot(self, path: str, version: int | None = None) -> Snapshot:
@@ -172,9 +194,14 @@ class SnapshotCache:
         with self._path_lock(path):
             snapshot = self._load(path, version)
         with self._lock:
-            self._snapshots[key] = snapshot
-            while len(self._snapshots) > self.size:
-                self._snapshots.popitem(last=False)
+            if key not in self._snapshots:
+                self._snapshots[key] = snapshot
+                self._files_held += len(snapshot.files)
+            # bounded by count and by the file entries held; the newest snapshot always stays
+            while len(self._snapshots) > 1 and (len(self._snapshots) > self.size
+                                                or self._files_held > self.max_files):
+                _, evicted = self._snapshots.popitem(last=False)
+                self._files_held -= len(evicted.files)
         return snapshot
 
     def _load(self, path: str, version: int) -> Snapshot:
