@@ -4,12 +4,19 @@ If-Range, unsatisfiable ranges, large files) still goes through FileResponse. Ch
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from urllib.parse import unquote
+
 import pytest
 import requests
 
+from sharekit.server.security import signing
 from sharekit.server.sharing.routes import files
 from tests.protocol.conftest import Provider
-from tests.protocol.test_files import file_urls
+from tests.protocol.test_files import Clock, InProcess, file_urls, local_app
+
+__all__ = ["local_app"]  # the in-process server fixture, shared with test_files
 
 
 @pytest.fixture
@@ -67,3 +74,31 @@ def test_span_arithmetic() -> None:
     assert files._span("bytes=100-", 100) is None and files._span("bytes=5-2", 100) is None
     assert files._span("bytes=3-", 0) is None and files._span("bytes=-4", 0) is None
     assert files._span("bytes=0-1,3-4", 100) is None and files._span("items=0-1", 100) is None
+
+
+def test_symlinks_out_of_the_table_are_refused(local_app: tuple[InProcess, Clock, str, str], tmp_path: Path) -> None:
+    """The path check walks the URL's segments with lstat; a symlink is followed only while it stays inside."""
+    client, clock, bearer, home = local_app
+    auth = {"Authorization": f"Bearer {bearer}"}
+    lines = client.post("/delta-sharing/shares/s/schemas/sales/tables/orders/query", json={}, headers=auth).text
+    url = json.loads(lines.splitlines()[2])["file"]["url"].removeprefix("http://testserver")
+    key, relative = url.split("/files/t/")[1].split("?")[0].split("/", 1)
+    folder = Path(home) / "tables" / "main" / "sales" / "orders"
+    secret_file = tmp_path / "outside.txt"
+    secret_file.write_text("not shared")
+    (folder / "outside.parquet").symlink_to(secret_file)
+    (folder / "outside_dir").symlink_to(tmp_path, target_is_directory=True)
+    (folder / "inside.parquet").symlink_to(folder / unquote(relative))
+    state = client.app.state.sharekit
+    now_ms = int(clock.now * 1000)
+
+    def signed(name: str) -> str:
+        return signing.sign(state.secret, "http://testserver", "t", key, name, now_ms).url.removeprefix(
+            "http://testserver")
+
+    assert client.get(signed("outside.parquet")).status_code == 403
+    assert client.get(signed("outside_dir/outside.txt")).status_code == 403
+    assert client.head(signed("outside.parquet")).status_code == 403
+    inside = client.get(signed("inside.parquet"), headers={"Range": "bytes=0-3"})
+    assert inside.status_code == 206 and inside.content == b"PAR1"
+    assert client.get(signed("no_such.parquet")).status_code == 404

@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import stat
+import time
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
@@ -83,11 +84,37 @@ def _resolve(state: ServerState, signed: SignedFile) -> Path | None:
         root = state.snapshots.change_folder(signed.key)
     if root is None:
         return None
-    root = root.resolve()
-    target = (root / relative).resolve()
-    if target != root and root not in target.parents:
-        return None
-    return target
+    real_root = _real_root(str(root))
+    current = real_root
+    for part in parts:  # no "..", "." or "" segments: the path stays inside unless a symlink leads out
+        current = f"{current}/{part}"
+        try:
+            if stat.S_ISLNK(os.lstat(current).st_mode):
+                break  # a symlink: check where the whole path really leads
+        except OSError:
+            return Path(real_root, relative)  # missing: the caller answers 404
+    else:
+        return Path(current)
+    target = os.path.realpath(os.path.join(real_root, relative))
+    return Path(target) if target.startswith(real_root + os.sep) else None
+
+
+_ROOTS: dict[str, tuple[float, str]] = {}  # area folder -> (when resolved, real path)
+ROOT_TTL_S = 5.0
+ROOTS_KEPT = 1024
+
+
+def _real_root(root: str) -> str:
+    """The area folder's real path (realpath walks every component: kept a few seconds, not per request)."""
+    now = time.monotonic()
+    known = _ROOTS.get(root)
+    if known is not None and now - known[0] < ROOT_TTL_S:
+        return known[1]
+    if len(_ROOTS) >= ROOTS_KEPT:
+        _ROOTS.clear()
+    real = os.path.realpath(root)
+    _ROOTS[root] = (now, real)
+    return real
 
 
 def _span(header: str, size: int) -> tuple[int, int] | None:
