@@ -2,9 +2,10 @@
 for every earlier call it conflicts with, so independent calls can run concurrently.
 
 Generic over a call's ``api``, ``method``, ``kwargs`` and ``actions`` (new call kinds slot in): a call *writes*
-the share or recipient it names (``name`` on ``shares``/``recipients``, ``share_name``/``recipient_name`` on any
-API, e.g. federation policies) and the views its statement creates; it *uses* the objects its share updates carry
-and the principals of its permission changes. Two calls conflict when one writes a key the other writes or uses.
+the share or recipient it names (``name`` on ``shares``/``recipients``; ``name`` on another API writes that API's
+object, e.g. one federation policy) and the views its statement creates; it *uses* the share or recipient it is
+attached to (``share_name``/``recipient_name``), the objects its share updates carry and the principals of its
+permission changes. Two calls conflict when one writes a key the other writes or uses.
 So a view is created before the shares that use it, a share before its objects and grants, a recipient before its
 grants and policies, and the removals of a share's objects before their re-adds (calls on one share keep their
 order). SQL statements keep their order among themselves (a view may select from another). A call from which no
@@ -30,9 +31,11 @@ def keys_of(step: Any) -> tuple[set[str], set[str]] | None:
         writes.update(f"object:{a.target}" for a in step.actions if a.kind == "view")
     if step.api in _NAMED_APIS and isinstance(kwargs.get("name"), str):
         writes.add(f"{_NAMED_APIS[step.api]}:{kwargs['name']}")
+    elif isinstance(kwargs.get("name"), str):
+        writes.add(f"{step.api}:{kwargs['name']}")  # e.g. one federation policy
     for kwarg, kind in _NAME_KWARGS.items():
         if isinstance(kwargs.get(kwarg), str):
-            writes.add(f"{kind}:{kwargs[kwarg]}")
+            uses.add(f"{kind}:{kwargs[kwarg]}")
     for update in kwargs.get("updates") or []:
         name = getattr(getattr(update, "data_object", None), "name", None)
         if name:
@@ -41,7 +44,7 @@ def keys_of(step: Any) -> tuple[set[str], set[str]] | None:
         principal = getattr(change, "principal", None)
         if principal:
             uses.add(f"recipient:{principal}")
-    return (writes, uses) if writes else None
+    return (writes, uses) if writes or uses else None
 
 
 def dependencies(steps: Sequence[Any]) -> list[set[int]]:

@@ -191,3 +191,33 @@ def test_parallel_in_share_magic_and_config(ws: Workspace) -> None:
     finally:
         shell.cleanup()
         sharing.use_workspace(None)
+
+
+def test_schedule_is_generic_over_calls() -> None:
+    """Removals before re-adds (calls on one share keep their order), a recipient before the policies and grants
+    naming it, views before the shares using them; a call with nothing to key on is a barrier."""
+    from databricks.sdk.service import sharing
+
+    from sharekit.config.plan import Action, Step
+    from sharekit.config.schedule import dependencies
+
+    def update(share: str, *names: str) -> Step:
+        return Step("shares", "update", {"name": share, "updates": [
+            sharing.SharedDataObjectUpdate(data_object=sharing.SharedDataObject(name=n)) for n in names]}, [])
+
+    steps = [
+        Step("sql", "execute", {"statement": "CREATE VIEW"}, [Action("create", "view", "c.s.v")]),  # 0
+        update("a", "c.s.t"),  # 1: removals
+        update("a", "c.s.t"),  # 2: re-adds
+        update("b", "c.s.v"),  # 3: uses the view
+        Step("recipients", "create", {"name": "r"}, []),  # 4
+        Step("recipient_federation_policies", "create", {"recipient_name": "r", "policy": None}, []),  # 5
+        Step("shares", "update_permissions", {"name": "b", "changes": [
+            sharing.PermissionsChange(principal="r", add=["SELECT"])]}, []),  # 6
+        Step("metastores", "update", {"id": "m"}, []),  # 7: nothing to key on
+        update("a", "c.s.u"),  # 8
+    ]
+    waits = dependencies(steps)
+    assert waits[1] == set() and waits[2] == {1} and waits[3] == {0}
+    assert waits[5] == {4} and waits[6] == {3, 4}  # policies and grants of one recipient run side by side
+    assert waits[7] == set(range(7)) and waits[8] == {7}
