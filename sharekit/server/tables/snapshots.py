@@ -13,7 +13,8 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -35,7 +36,11 @@ LOG_SETTLE_NS = 2_000_000_000
 
 @dataclass(frozen=True)
 class FileEntry:
-    """One data file of a snapshot (``path`` is relative to the table folder, decoded: the name on disk)."""
+    """One data file of a snapshot (``path`` is relative to the table folder, decoded: the name on disk).
+
+    The ``stats`` string and the predicate ``facts`` are built on first use, from the statistics as deltalake gives
+    them (``raw_stats``): a query that never needs them (a partition-filtered one, or a table that is only listed)
+    does not pay for them, and a snapshot holds about half the memory it did."""
 
     path: str
     log_path: str  # as written in the Delta log (URL-encoded)
@@ -44,15 +49,27 @@ class FileEntry:
     partition_values: dict[str, str | None]  # protocol strings (None = null)
     partition_typed: dict[str, Any]
     num_records: int | None
-    stats_json: str | None
-    min_values: dict[str, Any] = field(default_factory=dict)  # flattened column name -> python value
-    max_values: dict[str, Any] = field(default_factory=dict)
-    null_count: dict[str, Any] = field(default_factory=dict)
-    facts: FileFacts | None = None  # for predicate evaluation, built once per snapshot
+    stats_text: str | None = None  # the stats string, when known up front (materialised views)
+    raw_stats: tuple[Any, Any, Any] | None = None  # (min, max, null_count) from the log's add action
 
     @property
     def file_id(self) -> str:
         return hashlib.md5(self.log_path.encode()).hexdigest()
+
+    @cached_property
+    def stats_json(self) -> str | None:
+        if self.raw_stats is None:
+            return self.stats_text
+        low, high, nulls = self.raw_stats
+        return stats_json({"num_records": self.num_records, "min": low, "max": high, "null_count": nulls})
+
+    @cached_property
+    def facts(self) -> FileFacts | None:
+        """For predicate evaluation; None when the log had nothing for this file (every predicate keeps it)."""
+        if self.raw_stats is None:
+            return None
+        low, high, nulls = self.raw_stats
+        return file_facts(self.partition_values, self.num_records, flatten(low), flatten(high), flatten(nulls))
 
 
 @dataclass(frozen=True)
@@ -80,23 +97,15 @@ class Snapshot:
 
 def _file_entry(row: dict[str, Any]) -> FileEntry:
     typed = row.get("partition") or {}
-    num_records = row.get("num_records")
-    partition_values = {k: partition_string(v) for k, v in typed.items()}
-    min_values, max_values = flatten(row.get("min")), flatten(row.get("max"))
-    null_count = flatten(row.get("null_count"))
     return FileEntry(
-        path=unquote(row["path"]),
+        path=unquote(row["path"]) if "%" in row["path"] else row["path"],
         log_path=row["path"],
         size=int(row["size_bytes"]),
         modification_time=int(row.get("modification_time") or 0),
-        partition_values=partition_values,
-        partition_typed=dict(typed),
-        num_records=num_records,
-        stats_json=stats_json(row),
-        min_values=min_values,
-        max_values=max_values,
-        null_count=null_count,
-        facts=file_facts(partition_values, num_records, min_values, max_values, null_count),
+        partition_values={k: partition_string(v) for k, v in typed.items()},
+        partition_typed=typed,
+        num_records=row.get("num_records"),
+        raw_stats=(row.get("min"), row.get("max"), row.get("null_count")),
     )
 
 
