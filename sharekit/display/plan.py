@@ -23,6 +23,7 @@ class ShareResult(ResultTable):
         if result.dry_run and result.plan.has_changes:
             notes.append("dry run: nothing was changed (apply the same document to make these changes)")
         notes += [f"PII warning: {w} (review it; --strict refuses such plans)" for w in result.plan.warnings]
+        notes += [f"PII check: {n}" for n in getattr(result.plan, "pii_notes", [])]
         if result.plan.warnings and level == "info":
             level = "warning"
         super().__init__(result.summary(), ["", "action", "kind", "target", "item", "detail", "status"], rows,
