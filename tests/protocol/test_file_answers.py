@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -17,6 +18,14 @@ from tests.protocol.conftest import Provider
 from tests.protocol.test_files import Clock, InProcess, file_urls, local_app
 
 __all__ = ["local_app"]  # the in-process server fixture, shared with test_files
+
+
+def audit_events(state: Any) -> list[dict[str, Any]]:
+    """The events in the in-process server's write-ahead files (flushed)."""
+    from sharekit.server.audit import store
+
+    return [json.loads(line) for wal in store.live_files(state.audit.directory).wals
+            for line in Path(wal).read_text().splitlines() if line]
 
 
 @pytest.fixture
@@ -102,3 +111,37 @@ def test_symlinks_out_of_the_table_are_refused(local_app: tuple[InProcess, Clock
     inside = client.get(signed("inside.parquet"), headers={"Range": "bytes=0-3"})
     assert inside.status_code == 206 and inside.content == b"PAR1"
     assert client.get(signed("no_such.parquet")).status_code == 404
+
+
+def test_inline_answers_match_the_route(signed: tuple[str, bytes]) -> None:
+    """HEADs and small ranges answered on the event loop (``files.inline_answer``) say what the route says: the
+    same request with ``If-Range`` (which only the route handles) is the reference."""
+    url, whole = signed
+    quick = requests.get(url, headers={"Range": "bytes=0-65535"}, timeout=10)
+    head = requests.head(url, timeout=10)
+    routed = requests.get(url, headers={"Range": "bytes=0-65535", "If-Range": head.headers["ETag"]}, timeout=10)
+    assert quick.status_code == routed.status_code == 206 and quick.content == routed.content == whole[:65536]
+    for name in ("Content-Range", "Content-Length", "ETag", "Last-Modified", "Accept-Ranges"):
+        assert quick.headers[name] == routed.headers[name], name
+    assert quick.headers["Content-Type"] == "application/octet-stream" and quick.headers["x-request-id"]
+    assert files.inline_answer is not None and 65536 <= files.INLINE_BYTES
+
+
+def test_the_fast_path_checks_every_url(local_app: tuple[InProcess, Clock, str, str]) -> None:
+    """Bad signatures, expired URLs and other areas never get an inline answer: the route refuses and audits."""
+    client, clock, bearer, _ = local_app
+    auth = {"Authorization": f"Bearer {bearer}"}
+    lines = client.post("/delta-sharing/shares/s/schemas/sales/tables/orders/query", json={}, headers=auth).text
+    url = json.loads(lines.splitlines()[2])["file"]["url"].removeprefix("http://testserver")
+    assert client.head(url).status_code == 200
+    assert client.get(url, headers={"Range": "bytes=0-3"}).content == b"PAR1"
+    forged = url[:-1] + ("0" if url[-1] != "0" else "1")
+    assert client.head(forged).status_code == 403
+    assert client.get(forged, headers={"Range": "bytes=0-3"}).status_code == 403
+    assert client.head(url.replace("/files/t/", "/files/x/")).status_code in (403, 404)
+    clock.now += 7200
+    assert client.get(url, headers={"Range": "bytes=0-3"}).status_code == 403
+    state = client.app.state.sharekit
+    state.audit.flush()
+    refused = [e for e in audit_events(state) if e["action_name"] == "deltaSharingGetFile"]
+    assert len(refused) >= 3 and all(e["response"]["status_code"] == 403 for e in refused)

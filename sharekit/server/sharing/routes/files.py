@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -23,8 +24,10 @@ from starlette.responses import FileResponse, Response
 from sharekit.server.audit.log import RequestAudit, audit_request
 from sharekit.server.endpoint import Call
 from sharekit.server.errors import Forbidden, NotFound
+from sharekit.server.paths import FILES
 from sharekit.server.security import signing
 from sharekit.server.settings import FILE_CHUNK_BYTES, SIGNED_URL_TTL_S
+from sharekit.types import Scope
 
 if TYPE_CHECKING:
     from sharekit.server.state import ServerState
@@ -181,3 +184,50 @@ def serve_file(call: Call[SignedFile]) -> Response:
         return answer
     return DataFileResponse(target, media_type=MEDIA_TYPE, stat_result=info,
                             headers={"Cache-Control": f"private, max-age={SIGNED_URL_TTL_S}"})
+
+
+# -- the event loop's fast path ---------------------------------------------------------------------------
+INLINE_BYTES = 128 * 1024  # HEADs and ranges up to this size are answered on the event loop (page-cache reads)
+
+
+def inline_answer(state: ServerState, scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+    """The whole answer to a HEAD or a small single-range GET of a *valid* signed URL, computed without routing
+    or a thread hop; None for anything else (a bad or expired signature, a missing file, a larger read), which
+    then takes the normal route — where refusals are audited and every case is answered as before. The checks are
+    the same functions the route runs: ``signing.verify`` over the decoded path, the area, ``_resolve``."""
+    method, path = scope["method"], scope["path"]
+    area, _, remainder = path[len(FILES):].partition("/")
+    key, _, relative = remainder.partition("/")
+    if method not in ("GET", "HEAD") or area not in signing.AREAS or not key or not relative:
+        return None
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    expires, signature = query.get(signing.EXPIRES_KEY), query.get(signing.SIGNATURE_KEY)
+    if not expires or not signature or len(expires) > 1 or len(signature) > 1 or signing.verify(
+            state.secret, path, expires[0], signature[0], state.now_ms()) is not None:
+        return None
+    headers = dict(scope.get("headers") or [])
+    wanted = headers.get(b"range")
+    if (method == "GET" and wanted is None) or b"if-range" in headers:
+        return None
+    target = _resolve(state, SignedFile(area, key, relative))
+    try:
+        info = os.stat(target) if target is not None else None
+    except OSError:
+        return None
+    if info is None or target is None or not stat.S_ISREG(info.st_mode):
+        return None
+    out = _stat_headers(info)
+    out["content-type"] = MEDIA_TYPE
+    if wanted is None:  # HEAD
+        out["content-length"] = str(info.st_size)
+        return 200, _encoded(out), b""
+    span = _span(wanted.decode("latin-1"), info.st_size)
+    if span is None or span[1] - span[0] + 1 > INLINE_BYTES:
+        return None
+    start, end = span
+    out.update({"content-range": f"bytes {start}-{end}/{info.st_size}", "content-length": str(end - start + 1)})
+    return 206, _encoded(out), b"" if method == "HEAD" else _read(target, start, end - start + 1)
+
+
+def _encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
