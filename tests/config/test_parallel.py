@@ -221,3 +221,15 @@ def test_schedule_is_generic_over_calls() -> None:
     assert waits[1] == set() and waits[2] == {1} and waits[3] == {0}
     assert waits[5] == {4} and waits[6] == {3, 4}  # policies and grants of one recipient run side by side
     assert waits[7] == set(range(7)) and waits[8] == {7}
+
+
+def test_one_default_for_calls_in_flight() -> None:
+    """The magic's setting and the CLI's help repeat the engine's default (they must not import the engine)."""
+    from sharekit.cli.parser import build_parser
+    from sharekit.magics.extension import ShareMagics
+
+    assert ShareMagics.class_traits()["parallel"].default_value == calls_module.DEFAULT_PARALLEL
+    help_text = build_parser().format_help() + "".join(
+        action.format_help() for action in build_parser()._subparsers._group_actions[0].choices.values())
+    assert f"default {calls_module.DEFAULT_PARALLEL})" in help_text
+    assert f"1-{calls_module.MAX_PARALLEL};" in help_text
