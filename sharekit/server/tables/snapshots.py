@@ -219,7 +219,8 @@ class SnapshotCache:
         from deltalake.exceptions import DeltaError
 
         try:
-            table = DeltaTable(path, version=version)
+            latest = self._tables.get(path)  # under the path lock: reuse the open table when it is that version
+            table = latest if latest is not None and latest.version() == version else DeltaTable(path, version=version)
             actions = pa.table(table.get_add_actions(flatten=False)).to_pylist()
             protocol, metadata = _raw_protocol(table), _raw_metadata(table)
         except (DeltaError, OSError) as err:
