@@ -5,6 +5,8 @@ direct ``deltalake`` read of the same table, in one run, plus query latency on a
 
 Goals (issue 3): client read <= 1.25x the direct read (median); 10,000-file query with a partition predicate
 < 100 ms. Trials are interleaved (direct, parquet, delta, default, direct, ...) so machine noise hits all alike.
+Then (issue 14) sharekit ÷ a minimal baseline server on the same files (``protocol_compare``; goal <= 1.0 on
+every line) and the 1,000 / 10,000 / 100,000-file scale figures (``protocol_scale``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import protocol_compare  # bench/ on the path: the baseline server and the scale figures
+import protocol_scale
 
 
 def big_table(path: Path, rows: int) -> None:
@@ -81,7 +87,8 @@ def measure(home: Path, tmp: Path, big: Path, args: argparse.Namespace) -> dict[
         client.shares.update(f"bench_{label}", updates=[
             S.SharedDataObjectUpdate(action=S.SharedDataObjectUpdateAction.ADD, data_object=S.SharedDataObject(
                 name=name, data_object_type=S.SharedDataObjectDataObjectType.TABLE))
-            for name in ("bench.data.big", "bench.data.many_files")])
+            for name in ("bench.data.big", "bench.data.many_files",
+                         *(f"bench.scale.f{n}" for n in (protocol_scale.SIZES if args.scale else ())))])
         client.recipients.create(f"reader_{label}", authentication_type=S.AuthenticationType.TOKEN)
         client.shares.update_permissions(f"bench_{label}", changes=[
             S.PermissionsChange(principal=f"reader_{label}", add=["SELECT"])])
@@ -120,9 +127,15 @@ def measure(home: Path, tmp: Path, big: Path, args: argparse.Namespace) -> dict[
         for _ in range(args.queries):
             for name, body in bodies.items():
                 latency[name].append(timed(lambda body=body: session.post(query, json=body, timeout=120))[0])
+        tables = home / "tables" / "bench"
+        compare = protocol_compare.small_requests(profile, f"bench_{label}", tables, args.small_requests)
+        compare += protocol_compare.client_paths(profile, f"bench_{label}", tables, tmp, args.rows, args.runs)
+        assert ws._process is not None or not args.scale, "the scale figures need a server this run started"
+        scale = protocol_scale.measure(session, settings["endpoint"], f"bench_{label}", ws._process.pid,
+                                       args.queries) if args.scale and ws._process is not None else []
     finally:
         ws.close()
-    return {"samples": samples, "latency": latency, "files": files_returned}
+    return {"samples": samples, "latency": latency, "files": files_returned, "compare": compare, "scale": scale}
 
 
 def report(result: dict[str, Any], args: argparse.Namespace, size_mb: float) -> None:
@@ -146,6 +159,9 @@ def report(result: dict[str, Any], args: argparse.Namespace, size_mb: float) -> 
     print(f"goal client <= 1.25x direct: best path ({best_name.split()[0]}{best_name.split('  ')[-1] if '  ' in best_name else ''}) "
           f"{best / direct:.2f}x -> {'met' if best <= 1.25 * direct else 'NOT met'}")
     print(f"goal predicate query < 100 ms: {pred:.1f} ms -> {'met' if pred < 100 else 'NOT met'}")
+    protocol_compare.report(result["compare"])
+    if result["scale"]:
+        protocol_scale.report(result["scale"])
 
 
 def main() -> None:
@@ -154,6 +170,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=20)
+    parser.add_argument("--small-requests", type=int, default=200, help="HEAD / range GET / query rounds")
+    parser.add_argument("--no-scale", dest="scale", action="store_false", help="skip the 1k/10k/100k-file tables")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="sharekit-bench-") as name:
@@ -164,6 +182,10 @@ def main() -> None:
         print(f"writing {args.rows:,}-row table and {args.files:,}-file table ...", flush=True)
         t_big, _ = timed(lambda: big_table(big, args.rows))
         t_many, _ = timed(lambda: many_files_table(many, args.files))
+        if args.scale:
+            t_scale, _ = timed(lambda: [protocol_scale.wide_table(home / "tables" / "bench" / "scale" / f"f{n}", n)
+                                        for n in protocol_scale.SIZES])
+            print(f"  scale tables {', '.join(f'{n:,}' for n in protocol_scale.SIZES)} files ({t_scale:.1f} s)")
         size_mb = sum(f.stat().st_size for f in big.rglob("part-*.parquet")) / 1e6
         print(f"  big: {size_mb:.1f} MB in {len(list(big.rglob('part-*.parquet')))} files ({t_big:.1f} s); "
               f"many_files: {len(list(many.rglob('part-*.parquet'))):,} files ({t_many:.1f} s)")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from sharekit.cli.common import EXIT_CHANGES, EXIT_OK, announce_started, error
 from sharekit.config.apply import apply as apply_document
 from sharekit.config.apply import apply_plan
+from sharekit.config.calls import DEFAULT_PARALLEL
 from sharekit.config.export import export as export_document
 from sharekit.config.loader import ConfigError, load
 from sharekit.connect import ConnectError, Workspace, connect
@@ -62,7 +63,8 @@ def plan(args: argparse.Namespace) -> int:
     document = load(args.file)
 
     def body(workspace: Workspace) -> int:
-        result = apply_document(workspace, document, prune=args.prune, dry_run=True, strict=args.strict)
+        result = apply_document(workspace, document, prune=args.prune, dry_run=True, strict=args.strict,
+                                 parallel=DEFAULT_PARALLEL if args.parallel is None else args.parallel)
         print(repr(ShareResult(result)))
         return EXIT_CHANGES if result.plan.has_changes else EXIT_OK
 
@@ -81,7 +83,8 @@ def apply(args: argparse.Namespace) -> int:
     document = load(args.file)
 
     def body(workspace: Workspace) -> int:
-        planned = apply_document(workspace, document, prune=args.prune, dry_run=True, strict=args.strict)
+        planned = apply_document(workspace, document, prune=args.prune, dry_run=True, strict=args.strict,
+                                 parallel=DEFAULT_PARALLEL if args.parallel is None else args.parallel)
         if not planned.plan.has_changes:
             print(f"no changes: the workspace matches the document ({planned.reads} reads, 0 writes)")
             return EXIT_OK
@@ -90,7 +93,7 @@ def apply(args: argparse.Namespace) -> int:
             if not _confirm(len(planned.plan.actions)):
                 return error("not applied: confirm at the prompt, or pass --yes (required without a terminal)")
         progress = None if sys.stderr.isatty() else False
-        result = apply_plan(workspace, planned.plan, progress=progress)
+        result = apply_plan(workspace, planned.plan, progress=progress, parallel=DEFAULT_PARALLEL if args.parallel is None else args.parallel)
         print(repr(ShareResult(result)))
         return EXIT_OK if result.ok else error(result.summary())
 

@@ -50,6 +50,7 @@ def _configuration_commands(sub: argparse._SubParsersAction[argparse.ArgumentPar
     plan.add_argument("file")
     plan.add_argument("--prune", action="store_true", help="include deleting shares/recipients FILE does not mention")
     plan.add_argument("--strict", action="store_true", help="refuse (exit 1) when an added table looks like PII")
+    plan.add_argument("--parallel", type=int, default=None, metavar="N", help="read calls in flight at most")
     _add_connection(plan)
 
     apply = sub.add_parser("apply", help="apply FILE to the workspace")
@@ -57,6 +58,8 @@ def _configuration_commands(sub: argparse._SubParsersAction[argparse.ArgumentPar
     apply.add_argument("--prune", action="store_true", help="delete shares and recipients FILE does not mention")
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)")
     apply.add_argument("--strict", action="store_true", help="refuse when an added table looks like personal data")
+    apply.add_argument("--parallel", type=int, default=None, metavar="N",
+                       help="calls in flight at most (1-20; default 8)")
     _add_connection(apply)
 
     export = sub.add_parser("export", help="print the live configuration as YAML")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sharekit.config.comparable import ObjectState, RecipientState
 from sharekit.config.federation import PolicyState, read_policies
+from sharekit.pii.check import columns_of
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -36,6 +37,7 @@ class LiveState:
     tables: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (catalog, schema) → table names
     schemas: dict[str, set[str]] = field(default_factory=dict)  # catalog → schema names
     views: dict[str, str | None] = field(default_factory=dict)  # full name → view definition (None = missing)
+    columns: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # listed table → (column, type)s
 
 
 def list_share_names(client: WorkspaceClient) -> set[str]:
@@ -108,13 +110,18 @@ def read_policies_or_none(client: WorkspaceClient, recipient: str) -> tuple[Poli
         return None
 
 
-def read_tables(client: WorkspaceClient, catalog: str, schema: str) -> set[str]:
+def read_tables(client: WorkspaceClient, catalog: str, schema: str,
+                columns: dict[str, list[tuple[str, str]]] | None = None) -> set[str]:
+    """The schema's table names; ``columns`` (when given) receives each table's columns from the same listing."""
     from databricks.sdk.errors import NotFound
 
     try:
-        return {(t.name or "").lower() for t in client.tables.list(catalog, schema)}
+        listed = list(client.tables.list(catalog, schema))
     except NotFound:
         return set()
+    if columns is not None:
+        columns.update(columns_of(listed))
+    return {(t.name or "").lower() for t in listed}
 
 
 def read_schemas(client: WorkspaceClient, catalog: str) -> set[str]:

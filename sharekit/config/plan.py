@@ -10,26 +10,27 @@ per call, the comment riding on the first; a share's owner last, in a call of it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sharekit.config import live as live_reads
-from sharekit.config import object_types
+from sharekit.config import live_concurrent, object_types
 from sharekit.config.actions import SYMBOLS, Action, Step
-from sharekit.config.calls import count_calls
+from sharekit.config.calls import DEFAULT_PARALLEL, body_size, count_calls, cut_batches, run_concurrently
 from sharekit.config.comparable import ObjectState, RecipientState, recipient_changes
 from sharekit.config.federation import PolicyState, policy_calls
 from sharekit.config.loader import ConfigError, Document, Issue
 from sharekit.config.model import RecipientSpec, ShareSpec
 from sharekit.config.plan_objects import diff_objects, status_notices
 from sharekit.config.view_statement import create_view_statement
-from sharekit.pii import pii_report
+from sharekit.pii.check import PiiCheck, run_check, table_columns
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.service.sharing import SharedDataObjectUpdate
 
-MAX_UPDATES_PER_CALL = 100
+MAX_UPDATES_PER_CALL = 100  # Databricks' docstring of shares.update; bodies are cut by size as well
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Plan:
     # What the plan must show beside its actions: removals of anything but a table, objects whose status is
     # PERMISSION_DENIED, objects and recipients of kinds no document can name (left alone).
     notices: list[str] = field(default_factory=list)
+    pii_notes: list[str] = field(default_factory=list)  # what the PII check did not sample
 
     @property
     def has_changes(self) -> bool:
@@ -70,8 +72,9 @@ class Plan:
 
 class _Planner:
     def __init__(self, client: WorkspaceClient, document: Document, prune: bool, check_tables: bool,
-                 pii: Any = None, strict: bool = False) -> None:
+                 pii: Any = None, strict: bool = False, parallel: int = DEFAULT_PARALLEL) -> None:
         self.client = client
+        self.parallel = parallel  # read calls in flight at most
         self.pii = pii  # the workspace to sample for the PII check (None: no check)
         self.strict = strict
         self.added: list[tuple[tuple[str | int, ...], str, str]] = []  # (document path, share, object) added
@@ -87,29 +90,12 @@ class _Planner:
         self.plan.steps.append(Step(api, method, kwargs, actions))
         self.plan.actions.extend(actions)
 
+    def run_reads(self, calls: list[Callable[[], Any]]) -> list[Any]:
+        return run_concurrently(calls, self.parallel)
+
     def read(self) -> None:
-        client, live = self.client, self.live
-        live.share_names = live_reads.list_share_names(client)
-        live.recipients = live_reads.read_recipients(client)
-        for share in self.config.shares:
-            if share.name in live.share_names:
-                live.shares[share.name] = live_reads.read_share(client, share.name)
-        granted = {g.share for g in self.config.grants}
-        scope = sorted(n for n in {s.name for s in self.config.shares} | granted if n in live.share_names)
-        for name in scope:
-            live.shares.setdefault(name, live_reads.LiveShare(name, None, {}))
-        if len(live.recipients) < len(scope):  # every principal is a recipient: read per recipient, fewer calls
-            holders: dict[str, set[str]] = {name: set() for name in scope}
-            for recipient in live.recipients:
-                for share_name in live_reads.read_recipient_grants(client, recipient) & holders.keys():
-                    holders[share_name].add(recipient)
-            for name, recipients in holders.items():
-                live.shares[name].grants = recipients
-        else:
-            for name in scope:
-                live.shares[name].grants = live_reads.read_grants(client, name)
-        for view in self.config.views:
-            live.views[view.name] = live_reads.read_view(client, view.name)
+        """Read the live state; independent reads run concurrently (``parallel`` in flight)."""
+        live_concurrent.read_into(self.live, self.client, self.config, self.run_reads, self.check_tables)
 
     def views(self) -> None:
         for index, view in enumerate(self.config.views):
@@ -136,7 +122,7 @@ class _Planner:
             return parts[1] in self.live.schemas[parts[0]]
         key = (parts[0], parts[1])
         if key not in self.live.tables:
-            self.live.tables[key] = live_reads.read_tables(self.client, *key)
+            self.live.tables[key] = live_reads.read_tables(self.client, *key, self.live.columns)
         return parts[2] in self.live.tables[key]
 
     def share(self, index: int, spec: ShareSpec) -> None:
@@ -184,8 +170,10 @@ class _Planner:
 
     def share_updates(self, spec: ShareSpec, changes: list[tuple[Action, SharedDataObjectUpdate]],
                       comment_action: Action | None) -> None:
-        """Up to ``MAX_UPDATES_PER_CALL`` object changes per ``shares.update``, the comment riding on the first."""
-        chunks = [changes[i:i + MAX_UPDATES_PER_CALL] for i in range(0, len(changes), MAX_UPDATES_PER_CALL)]
+        """Up to ``MAX_UPDATES_PER_CALL`` object changes per ``shares.update`` and never a body over the request
+        limit (``calls.cut_batches``), the comment riding on the first."""
+        base = body_size({"name": spec.name, "comment": spec.comment, "updates": []})
+        chunks = cut_batches(changes, lambda change: body_size(change[1].as_dict()), base, MAX_UPDATES_PER_CALL)
         if comment_action is not None and not chunks:
             chunks = [[]]
         for number, chunk in enumerate(chunks):
@@ -293,20 +281,24 @@ class _Planner:
             self.step("shares", "update_permissions", {"name": share, "changes": changes}, actions)
 
     def pii_check(self) -> None:
-        """Warn about personal data in the objects the plan adds (names and sampled values); strict refuses."""
+        """Warn about personal data in the objects the plan adds: column names from the schema listings already
+        read, values sampled only where names leave doubt (bounded; ``PiiCheck``); strict refuses."""
         if self.pii is None or not self.added:
             return
-        reports: dict[str, Any] = {}
+        check = self.pii if isinstance(self.pii, PiiCheck) else PiiCheck(self.pii)
+        planned_views = {v.name for v in self.config.views if self.live.views.get(v.name) is None}
+
+        def fetch(name: str) -> list[tuple[str, str]] | None:  # no listing covered it (a view, or no check)
+            return None if name in planned_views else table_columns(check.target, name)
+
+        names = list(dict.fromkeys(name for _, _, name in self.added))
+        outcome = run_check(check, names, self.live.columns, fetch, run_all=self.run_reads)
+        self.plan.pii_notes = outcome.notes
         for path, share, name in self.added:
-            if name not in reports:
-                try:
-                    reports[name] = pii_report(self.pii, name)
-                except OSError:  # e.g. a view created by this plan does not exist yet
-                    reports[name] = None
-            report = reports[name]
-            if report is None or not report.findings:
+            findings = outcome.findings.get(name)
+            if not findings:
                 continue
-            text = f"share {share} adds {name}, which looks like personal data: " + "; ".join(map(str, report.findings))
+            text = f"share {share} adds {name}, which looks like personal data: " + "; ".join(map(str, findings))
             self.plan.warnings.append(text)
             if self.strict:
                 self.issues.append(self.document.issue(path, f"refused by --strict: {text}"))
@@ -352,12 +344,12 @@ class _Planner:
 
 
 def make_plan(client: WorkspaceClient, document: Document, *, prune: bool = False, check_tables: bool = True,
-              pii: Any = None, strict: bool = False) -> Plan:
+              pii: Any = None, strict: bool = False, parallel: int = DEFAULT_PARALLEL) -> Plan:
     """Read the workspace and diff; raises ConfigError (naming lines) when the document cannot be applied.
 
     ``pii``: the workspace (or client) whose added objects get the PII check (warnings in ``plan.warnings``);
     with ``strict`` a finding is a ConfigError instead, so nothing is applied."""
-    return _Planner(client, document, prune, check_tables, pii, strict).build()
+    return _Planner(client, document, prune, check_tables, pii, strict, parallel).build()
 
 
 __all__ = ["MAX_UPDATES_PER_CALL", "SYMBOLS", "Action", "Plan", "Step", "make_plan"]

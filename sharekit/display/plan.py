@@ -24,6 +24,7 @@ class ShareResult(ResultTable):
             notes.append("dry run: nothing was changed (apply the same document to make these changes)")
         notes += [f"WARNING: {n}" for n in result.plan.notices]  # removals of non-tables, PERMISSION_DENIED, …
         notes += [f"PII warning: {w} (review it; --strict refuses such plans)" for w in result.plan.warnings]
+        notes += [f"PII check: {n}" for n in getattr(result.plan, "pii_notes", [])]
         if (result.plan.warnings or result.plan.notices) and level == "info":
             level = "warning"
         super().__init__(result.summary(), ["", "action", "kind", "target", "item", "detail", "status"], rows,

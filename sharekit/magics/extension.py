@@ -41,6 +41,7 @@ class ShareMagics(Magics, Configurable):  # type: ignore[misc]
     progress = Bool(True, config=True, help="Show a progress bar on long applies.")
     check_tables = Bool(True, config=True, help="Check that shared tables exist before applying anything.")
     progress_threshold = Int(10, config=True, help="Show the progress bar from this many write calls on.")
+    parallel = Int(8, config=True, help="Calls in flight at most when %%share reads and applies (1-20).")
 
     def __init__(self, shell: Any) -> None:
         Configurable.__init__(self, config=shell.config)
@@ -83,7 +84,7 @@ class ShareMagics(Magics, Configurable):  # type: ignore[misc]
     @no_var_expand
     @cell_magic("share")
     def share(self, line: str, cell: str) -> Any:
-        """%%share [--dry-run] [--prune] [--strict] [-o NAME]: apply a YAML share configuration (shares,
+        """%%share [--dry-run] [--prune] [--strict] [--parallel N] [-o NAME]: apply a YAML share configuration (shares,
         recipients, grants, views). ``$var`` is not expanded."""
         return command("share").run(self, line, cell)
 

@@ -27,6 +27,8 @@ def parser() -> MagicParser:
                         help="treat every share in the cell as objects_mode: merge (add and update, never remove)")
     parser.add_argument("--strict", action="store_true",
                         help="refuse to apply when an added table looks like personal data")
+    parser.add_argument("--parallel", type=int, default=None, metavar="N",
+                        help="calls in flight at most (default: %config ShareMagics.parallel)")
     parser.add_argument("-o", "--output", help="store the result in this variable instead of displaying it")
     return parser
 
@@ -55,7 +57,7 @@ def run(magics: ShareMagics, line: str, cell: str) -> ShareResult | None:
     try:
         result = magics.call("reading the workspace", lambda: apply(
             workspace, document, prune=args.prune, dry_run=args.dry_run, check_tables=magics.check_tables,
-            strict=args.strict,
+            strict=args.strict, parallel=magics.parallel if args.parallel is None else args.parallel,
             progress=None if magics.progress else False, progress_min=magics.progress_threshold))
     except ConfigError as err:
         magics.fail(err, errors.usage_error(format_config_error(err), errors.CONFIG_INVALID))

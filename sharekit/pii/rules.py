@@ -61,13 +61,13 @@ class PiiFinding:
         return f"{self.column}: {KINDS.get(self.kind, self.kind)} ({self.reason})"
 
 
-def _tokens(column: str) -> list[str]:
+def name_tokens(column: str) -> list[str]:
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", column)
     return [t for t in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if t]
 
 
 def kind_from_name(column: str) -> str | None:
-    tokens = _tokens(column)
+    tokens = name_tokens(column)
     joined = "".join(tokens)
     pairs = set(itertools.pairwise(tokens))
     for kind, words, bigrams in _NAME_RULES:

@@ -1,5 +1,7 @@
 """The two middlewares: the body limit (413 before a handler reads too much) and the audit log (every declared
-action is recorded as the response starts)."""
+action is recorded as the response starts). The audit middleware also answers HEADs and small ranges of valid
+signed file URLs straight from the event loop (``files.inline_answer``: not audited, like every good download;
+anything else takes the route, where refusals are audited)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ from typing import TYPE_CHECKING
 
 from sharekit.server.audit.log import RequestAudit, request_event
 from sharekit.server.errors import PayloadTooLarge, error_body
+from sharekit.server.paths import FILES
 from sharekit.server.settings import MAX_BODY_BYTES
+from sharekit.server.sharing.routes import files
 from sharekit.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -71,6 +75,15 @@ class AuditMiddleware(_HTTPMiddleware):
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = uuid.uuid4().hex
+        if scope["path"].startswith(FILES):  # the client's many small reads of valid signed URLs: no routing
+            state: ServerState = scope["app"].state.sharekit
+            quick = files.inline_answer(state, scope)
+            if quick is not None:
+                status, headers, body = quick
+                await send({"type": "http.response.start", "status": status,
+                            "headers": [*headers, (b"x-request-id", request_id.encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
         request_state = scope.setdefault("state", {})
         request_state["request_id"] = request_id
         recorded = False
@@ -80,8 +93,8 @@ class AuditMiddleware(_HTTPMiddleware):
             entry = request_state.get("audit")
             if not recorded and isinstance(entry, RequestAudit):
                 recorded = True
-                state: ServerState = scope["app"].state.sharekit
-                state.audit.record(request_event(scope, entry, status))
+                server: ServerState = scope["app"].state.sharekit
+                server.audit.record(request_event(scope, entry, status))
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":

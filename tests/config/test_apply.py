@@ -26,7 +26,7 @@ def live_grants(ws: Workspace, share: str) -> list[str]:
 
 
 def test_sample_document_first_apply_then_second_makes_no_write(ws: Workspace, http: HttpLog) -> None:
-    first = apply(ws, loads(SAMPLE))
+    first = apply(ws, loads(SAMPLE), parallel=1)  # the serial order; concurrent: tests/config/test_parallel.py
     assert first.ok, first.summary()
     assert [(m, p) for m, p, _ in http.writes] == [
         ("POST", f"{API}/shares"),
@@ -107,7 +107,7 @@ grants:
 
 
 def test_failed_call_stops_apply_reports_and_rerun_converges(ws: Workspace, http: HttpLog) -> None:
-    result = apply(ws, loads(BAD_PARTITION))
+    result = apply(ws, loads(BAD_PARTITION), parallel=1)  # serial; concurrent: tests/config/test_parallel.py
     assert not result.ok
     statuses = [(o.step.call, o.status) for o in result.outcomes]
     assert statuses == [("shares.create", "done"), ("shares.update", "done"), ("shares.create", "done"),

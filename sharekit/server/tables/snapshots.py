@@ -9,15 +9,18 @@ version of a table is found through a cached ``DeltaTable`` that only reads new 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
+import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from sharekit.server.errors import BadRequest
-from sharekit.server.settings import SNAPSHOT_CACHE_SIZE
+from sharekit.server.settings import SNAPSHOT_CACHE_FILES, SNAPSHOT_CACHE_SIZE
 from sharekit.server.tables import changes
 from sharekit.server.tables.changes import ChangeFile
 from sharekit.server.tables.stats import FileFacts, file_facts, flatten, partition_string, stats_json
@@ -26,11 +29,18 @@ from sharekit.server.tables.stats import FileFacts, file_facts, flatten, partiti
 # reports the files without their vectors) and column mapping renames columns inside them. Serving such a table
 # would hand out deleted rows or wrong column names, so it is refused instead.
 UNSUPPORTED_READER_FEATURES = frozenset({"deletionVectors", "columnMapping"})
+# A commit adds a file to ``_delta_log``, which changes the folder's mtime; timestamps are coarse (a few ms on
+# Linux, seconds elsewhere), so an unchanged mtime is trusted only once it is this old.
+LOG_SETTLE_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
 class FileEntry:
-    """One data file of a snapshot (``path`` is relative to the table folder, decoded: the name on disk)."""
+    """One data file of a snapshot (``path`` is relative to the table folder, decoded: the name on disk).
+
+    The ``stats`` string and the predicate ``facts`` are built on first use, from the statistics as deltalake gives
+    them (``raw_stats``): the first load no longer pays for them (a 100,000-file load took about half as long), and
+    a snapshot whose queries never need them does not hold them."""
 
     path: str
     log_path: str  # as written in the Delta log (URL-encoded)
@@ -39,15 +49,27 @@ class FileEntry:
     partition_values: dict[str, str | None]  # protocol strings (None = null)
     partition_typed: dict[str, Any]
     num_records: int | None
-    stats_json: str | None
-    min_values: dict[str, Any] = field(default_factory=dict)  # flattened column name -> python value
-    max_values: dict[str, Any] = field(default_factory=dict)
-    null_count: dict[str, Any] = field(default_factory=dict)
-    facts: FileFacts | None = None  # for predicate evaluation, built once per snapshot
+    stats_text: str | None = None  # the stats string, when known up front (materialised views)
+    raw_stats: tuple[Any, Any, Any] | None = None  # (min, max, null_count) from the log's add action
 
     @property
     def file_id(self) -> str:
         return hashlib.md5(self.log_path.encode()).hexdigest()
+
+    @cached_property
+    def stats_json(self) -> str | None:
+        if self.raw_stats is None:
+            return self.stats_text
+        low, high, nulls = self.raw_stats
+        return stats_json({"num_records": self.num_records, "min": low, "max": high, "null_count": nulls})
+
+    @cached_property
+    def facts(self) -> FileFacts | None:
+        """For predicate evaluation; None when the log had nothing for this file (every predicate keeps it)."""
+        if self.raw_stats is None:
+            return None
+        low, high, nulls = self.raw_stats
+        return file_facts(self.partition_values, self.num_records, flatten(low), flatten(high), flatten(nulls))
 
 
 @dataclass(frozen=True)
@@ -75,23 +97,15 @@ class Snapshot:
 
 def _file_entry(row: dict[str, Any]) -> FileEntry:
     typed = row.get("partition") or {}
-    num_records = row.get("num_records")
-    partition_values = {k: partition_string(v) for k, v in typed.items()}
-    min_values, max_values = flatten(row.get("min")), flatten(row.get("max"))
-    null_count = flatten(row.get("null_count"))
     return FileEntry(
-        path=unquote(row["path"]),
+        path=unquote(row["path"]) if "%" in row["path"] else row["path"],
         log_path=row["path"],
         size=int(row["size_bytes"]),
         modification_time=int(row.get("modification_time") or 0),
-        partition_values=partition_values,
-        partition_typed=dict(typed),
-        num_records=num_records,
-        stats_json=stats_json(row),
-        min_values=min_values,
-        max_values=max_values,
-        null_count=null_count,
-        facts=file_facts(partition_values, num_records, min_values, max_values, null_count),
+        partition_values={k: partition_string(v) for k, v in typed.items()},
+        partition_typed=typed,
+        num_records=row.get("num_records"),
+        raw_stats=(row.get("min"), row.get("max"), row.get("null_count")),
     )
 
 
@@ -132,32 +146,49 @@ def _raw_metadata(table: Any) -> dict[str, Any]:
 class SnapshotCache:
     """Per-server cache of snapshots, histories and materialised change files. Thread-safe."""
 
-    def __init__(self, cache_dir: Path, size: int = SNAPSHOT_CACHE_SIZE) -> None:
+    def __init__(self, cache_dir: Path, size: int = SNAPSHOT_CACHE_SIZE, max_files: int = SNAPSHOT_CACHE_FILES) -> None:
         self.cache_dir = cache_dir
         self.size = size
+        self.max_files = max_files  # file entries held in all cached snapshots (the cache's memory bound)
         self._lock = threading.Lock()
         self._path_locks: dict[str, threading.RLock] = {}
         self._tables: dict[str, Any] = {}
+        self._log_marks: dict[str, int] = {}  # table path -> _delta_log mtime (ns) when its version was last read
         self._snapshots: OrderedDict[tuple[str, int], Snapshot] = OrderedDict()
+        self._files_held = 0
         self._histories: dict[str, tuple[int, list[tuple[int, int]]]] = {}
+
+    @property
+    def files_held(self) -> int:
+        return self._files_held
 
     def _path_lock(self, path: str) -> threading.RLock:
         with self._lock:
             return self._path_locks.setdefault(path, threading.RLock())
 
     def latest_version(self, path: str) -> int:
+        """The table's latest version; the log is read again only when ``_delta_log`` changed (or may have)."""
         from deltalake import DeltaTable
         from deltalake.exceptions import DeltaError
 
+        try:
+            mark: int | None = os.stat(os.path.join(path, "_delta_log")).st_mtime_ns
+        except OSError:
+            mark = None
         with self._path_lock(path):
+            table = self._tables.get(path)
+            if table is not None and mark is not None and self._log_marks.get(path) == mark \
+                    and time.time_ns() - mark > LOG_SETTLE_NS:
+                return int(table.version())
             try:
-                table = self._tables.get(path)
                 if table is None:
                     table = self._tables[path] = DeltaTable(path)
                 else:
                     table.update_incremental()
             except (DeltaError, OSError) as err:
                 raise BadRequest(f"table data cannot be read: {err}", "UNSUPPORTED_OPERATION") from err
+            if mark is not None:
+                self._log_marks[path] = mark  # read before the update: a commit in between is seen next time
             return int(table.version())
 
     def snapshot(self, path: str, version: int | None = None) -> Snapshot:
@@ -172,9 +203,14 @@ class SnapshotCache:
         with self._path_lock(path):
             snapshot = self._load(path, version)
         with self._lock:
-            self._snapshots[key] = snapshot
-            while len(self._snapshots) > self.size:
-                self._snapshots.popitem(last=False)
+            if key not in self._snapshots:
+                self._snapshots[key] = snapshot
+                self._files_held += len(snapshot.files)
+            # bounded by count and by the file entries held; the newest snapshot always stays
+            while len(self._snapshots) > 1 and (len(self._snapshots) > self.size
+                                                or self._files_held > self.max_files):
+                _, evicted = self._snapshots.popitem(last=False)
+                self._files_held -= len(evicted.files)
         return snapshot
 
     def _load(self, path: str, version: int) -> Snapshot:
@@ -183,7 +219,8 @@ class SnapshotCache:
         from deltalake.exceptions import DeltaError
 
         try:
-            table = DeltaTable(path, version=version)
+            latest = self._tables.get(path)  # under the path lock: reuse the open table when it is that version
+            table = latest if latest is not None and latest.version() == version else DeltaTable(path, version=version)
             actions = pa.table(table.get_add_actions(flatten=False)).to_pylist()
             protocol, metadata = _raw_protocol(table), _raw_metadata(table)
         except (DeltaError, OSError) as err:
