@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -95,9 +96,16 @@ def test_there_are_six_tutorials() -> None:
 STORED_TEMP_ROOT = "/path/to"  # what a run's temporary folder reads as in stored outputs (sanitized by nbval)
 
 
+# An activation link's token (…/retrieve_config.html?<token>) as nbval's sanitizer reads it; stored outputs hold
+# the placeholder, never a real link, even of a throwaway server.
+ACTIVATION_TOKEN = re.compile(r"retrieve_config\.html\?[A-Za-z0-9_\-]+")
+STORED_ACTIVATION = "retrieve_config.html?TOKEN"
+
+
 def without_machine_paths(text: str, temp_root: Path) -> str:
-    """The notebook's JSON with this run's temporary folder replaced: committed outputs name no local path."""
-    return text.replace(str(temp_root), STORED_TEMP_ROOT)
+    """The notebook's JSON with this run's temporary folder and activation tokens replaced: committed outputs
+    name no local path and carry no activation link."""
+    return ACTIVATION_TOKEN.sub(STORED_ACTIVATION, text.replace(str(temp_root), STORED_TEMP_ROOT))
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
@@ -144,3 +152,5 @@ def test_stored_outputs_name_no_local_temporary_path() -> None:
     for path in PATHS:
         text = path.read_text(encoding="utf-8")
         assert "pytest-of-" not in text and "/tmp/" not in text, f"{path.name} names a local temporary path"
+        links = {m for m in ACTIVATION_TOKEN.findall(text) if m != STORED_ACTIVATION}
+        assert not links, f"{path.name} stores activation links: {sorted(links)[:3]}"
