@@ -228,7 +228,10 @@ class ShareOps:
         objects = [state for _, state in sorted(live.objects.items())]
         tables = [choice_from_live(state, self._columns_or_empty(state.name) if state.type == "TABLE" else ())
                   for state in objects if state.type in CHOOSABLE_TYPES]
-        kept = [state.to_yaml() for state in objects if state.type not in CHOOSABLE_TYPES]
+        # Schemas and notebooks are kept as the document names them. An object of a type this SDK does not know
+        # (state.nameable False) is left out: the document could only say "type: UNKNOWN", which no document loads,
+        # and the plan never removes what a document cannot name, so leaving it out keeps it on the share.
+        kept = [state.to_yaml() for state in objects if state.type not in CHOOSABLE_TYPES and state.nameable]
         return ShareDraft(name=live.name, comment=live.comment or "", tables=tables, kept_objects=kept)
 
     def _columns_or_empty(self, full_name: str) -> tuple[str, ...]:
