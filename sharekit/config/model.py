@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from sharekit import names
 from sharekit.config import object_types
@@ -186,17 +186,12 @@ class FederationPolicySpec(_Strict):
     subject: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
     comment: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
 
-    @field_validator("name")
+    @field_validator("name", "issuer")
     @classmethod
-    def _policy_name(cls, value: str) -> str:
-        if not names.FEDERATION_POLICY_NAME.match(value):
+    def _name_and_issuer(cls, value: str, info: ValidationInfo) -> str:
+        if info.field_name == "name" and not names.FEDERATION_POLICY_NAME.match(value):
             raise ValueError(f"policy name {value!r}: use only lowercase letters, digits and hyphens")
-        return value
-
-    @field_validator("issuer")
-    @classmethod
-    def _issuer(cls, value: str) -> str:
-        if not names.is_issuer_url(value):
+        if info.field_name == "issuer" and not names.is_issuer_url(value):
             raise ValueError(f"issuer {value!r}: expected the identity provider's issuer URL (https://...)")
         return value
 
@@ -212,8 +207,7 @@ class FederationPolicySpec(_Strict):
     @classmethod
     def _claim(cls, value: str) -> str:
         if value not in SUBJECT_CLAIMS:
-            raise ValueError(f"subject claim {value!r} is not supported; subject_claim is one of "
-                             f"{', '.join(SUBJECT_CLAIMS)}")
+            raise ValueError(f"subject claim {value!r} is not supported; use one of {', '.join(SUBJECT_CLAIMS)}")
         return value
 
 
@@ -293,8 +287,7 @@ class RecipientSpec(_Strict):
             # resource_recipient.go: data_recipient_global_metastore_id ConflictsWith ip_access_list
             raise ValueError("an IP access list is only for open-sharing recipients, not DATABRICKS ones")
         if self.sharing_id and not names.SHARING_IDENTIFIER.match(self.sharing_id):
-            raise ValueError(f"sharing_id {self.sharing_id!r}: expected the sharing identifier "
-                             "<cloud>:<region>:<metastore-uuid> (the recipient runs SELECT CURRENT_METASTORE())")
+            raise ValueError(f"sharing_id {self.sharing_id!r}: expected <cloud>:<region>:<metastore-uuid>")
         if self.authentication_type != "OIDC_FEDERATION" and "federation_policies" in self.model_fields_set:
             raise ValueError("federation_policies apply only to OIDC_FEDERATION recipients")
         seen = [p.name for p in self.federation_policies]
