@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from urllib.parse import urlsplit
 
 MAX_NAME_LENGTH = 255
 MAX_IP_ADDRESSES = 100
@@ -29,12 +30,27 @@ DOCUMENT_PROPERTY_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}$")
 _CLIENT_RESERVED_PREFIX = RESERVED_PROPERTY_PREFIX.rstrip(".")  # the client refuses "databricks…" without the dot
 
 
+# -- recipients (databricks-sdk ``sharing.AuthenticationType``). What sharekit creates and a document names; the
+# SDK's fourth value, OAUTH_CLIENT_CREDENTIALS, is for provider imports only (its docstring) and never created.
+RECIPIENT_TYPES = ("TOKEN", "DATABRICKS", "OIDC_FEDERATION")
+# Open-sharing recipients (bearer token or OIDC JWT): the ones that take an IP access list (the Terraform provider's
+# resource_recipient.go: data_recipient_global_metastore_id ConflictsWith ip_access_list).
+OPEN_RECIPIENT_TYPES = frozenset({"TOKEN", "OIDC_FEDERATION"})
 # OIDC federation policies (the SDK's FederationPolicy / OidcFederationPolicy docstrings): a policy name has only
-# lowercase letters, digits and hyphens; the subject claim is one of the four Databricks supports.
+# lowercase letters, digits and hyphens; the subject claim is one of the four Databricks supports; a token's aud
+# must match one of the audiences (at least one; the server caps the list).
 FEDERATION_POLICY_NAME = re.compile(r"^[a-z0-9][a-z0-9\-]{0,254}$")
 SUBJECT_CLAIMS = ("oid", "azp", "groups", "sub")
+MAX_AUDIENCES = 100
 # A DATABRICKS recipient's sharing identifier, ``<cloud>:<region>:<metastore uuid>`` (``current_metastore()``).
 SHARING_IDENTIFIER = re.compile(r"^[a-z0-9\-]+:[a-z0-9\-]+:[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+def is_issuer_url(value: str) -> bool:
+    """An OIDC issuer: an absolute http(s) URL without query or fragment (the ``iss`` claim, and where
+    ``/.well-known/openid-configuration`` is found)."""
+    parts = urlsplit(value)
+    return parts.scheme in ("https", "http") and bool(parts.netloc) and not parts.query and not parts.fragment
 
 
 def is_reserved_property(key: str, *, strict: bool = False) -> bool:
@@ -66,7 +82,11 @@ OBJECT_TYPES = ("TABLE", "VIEW", "MATERIALIZED_VIEW", "STREAMING_TABLE", "FOREIG
                 "FUNCTION", "NOTEBOOK_FILE", "FEATURE_SPEC")
 TABLE_LIKE_TYPES = frozenset({"TABLE", "VIEW", "MATERIALIZED_VIEW", "STREAMING_TABLE", "FOREIGN_TABLE"})  # shared_as
 STRING_ALIAS_TYPES = frozenset({"VOLUME", "FUNCTION", "MODEL", "NOTEBOOK_FILE"})  # string_shared_as
-PARTITION_TYPES = frozenset({"TABLE"})  # partitions
+# Partition filters: tables only. Databricks' ALTER SHARE grammar has a PARTITION clause for ADD/ALTER TABLE alone;
+# ADD MATERIALIZED VIEW takes only COMMENT and AS, and a view is filtered in its own SQL
+# (docs.databricks.com/aws/en/sql/language-manual/sql-ref-syntax-ddl-alter-share). Streaming tables are absent
+# from that grammar, so they stay without partitions too.
+PARTITION_TYPES = frozenset({"TABLE"})
 # history, cdf_enabled, start_version: Delta-backed tables, and whole schemas (ALTER SHARE … ADD SCHEMA … WITH HISTORY)
 HISTORY_TYPES = frozenset({"TABLE", "MATERIALIZED_VIEW", "STREAMING_TABLE", "SCHEMA"})
 CONTENT_TYPES = frozenset({"NOTEBOOK_FILE"})  # content (base64); the share needs a storage_root

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sharekit import names
 from sharekit.config.comparable import RecipientState, activation_url
 from sharekit.config.live import follow_pages, list_share_names, read_grants
-from sharekit.config.model import RecipientSpec
+from sharekit.config.model import FederationPolicySpec, RecipientSpec
 from sharekit.connect import WorkspaceLike, client_of
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.service.sharing import FederationPolicy, RecipientInfo
 
-AUTHENTICATION_TYPES = ("TOKEN", "DATABRICKS", "OIDC_FEDERATION")
+AUTHENTICATION_TYPES = names.RECIPIENT_TYPES
+_Spec = TypeVar("_Spec", RecipientSpec, FederationPolicySpec)
 # The embedded server's Delta Sharing endpoint (``server.paths.PROTOCOL``): what an OIDC recipient's profile names.
 PROTOCOL_PATH = "/delta-sharing/"
 
@@ -78,17 +79,23 @@ def _summary(info: RecipientInfo, shares: Sequence[str], policies: Sequence[Poli
                             info.owner, info.data_recipient_global_metastore_id, tuple(policies), tuple(denied))
 
 
-def _recipient_spec(**fields: Any) -> RecipientSpec:
-    """Validate recipient settings exactly as the config does; a ValueError with one short message."""
+def _validated(model: type[_Spec], **fields: Any) -> _Spec:
+    """Validate settings exactly as a configuration document does (``RecipientSpec``, ``FederationPolicySpec``:
+    the rules are ``sharekit.names``, which the embedded server enforces too); a ValueError with one short
+    message."""
     from pydantic import ValidationError
 
     try:
-        return RecipientSpec(**fields)
+        return model(**fields)
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
         text = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
         raise ValueError(f"{where}: {text}" if where else text) from None
+
+
+def _recipient_spec(**fields: Any) -> RecipientSpec:
+    return _validated(RecipientSpec, **fields)
 
 
 def recipient_shares(target: WorkspaceLike, name: str) -> list[str]:
@@ -138,19 +145,6 @@ def denied_objects(client: WorkspaceClient, shares: Sequence[str]) -> list[str]:
     return found
 
 
-def _check_type(authentication_type: str, sharing_id: str | None) -> str:
-    kind = authentication_type.strip().upper()
-    if kind not in AUTHENTICATION_TYPES:
-        raise ValueError(f"authentication type {authentication_type!r}: expected one of "
-                         f"{', '.join(AUTHENTICATION_TYPES)}")
-    if kind == "DATABRICKS" and not (sharing_id and names.SHARING_IDENTIFIER.match(sharing_id)):
-        raise ValueError("a DATABRICKS recipient needs its sharing identifier <cloud>:<region>:<metastore-uuid> "
-                         "(the recipient runs SELECT CURRENT_METASTORE() to get it)")
-    if kind != "DATABRICKS" and sharing_id:
-        raise ValueError("a sharing identifier applies only to DATABRICKS recipients")
-    return kind
-
-
 def create_recipient(target: WorkspaceLike, name: str, *, comment: str | None = None,
                      properties: Mapping[str, str] | None = None, ip_access_list: Sequence[str] | None = None,
                      expires: int | None = None, authentication_type: str = "TOKEN", sharing_id: str | None = None,
@@ -160,16 +154,16 @@ def create_recipient(target: WorkspaceLike, name: str, *, comment: str | None = 
     is checked before the first write; a policy the workspace refuses removes the new recipient again."""
     from databricks.sdk.service import sharing
 
-    kind = _check_type(authentication_type, sharing_id)
-    if policies and kind != "OIDC_FEDERATION":
-        raise ValueError("federation policies apply only to OIDC_FEDERATION recipients")
-    checked = [_policy(**dict(p)) for p in policies]
-    spec = _recipient_spec(name=name, comment=comment, properties=dict(properties or {}),
-                           ip_access_list=list(ip_access_list or []), expires=expires)  # validates like the config
+    kind = authentication_type.strip().upper()
+    extra = {"federation_policies": [{"subject_claim": "sub", **p} for p in policies]} if policies else {}
+    spec = _recipient_spec(name=name, comment=comment, properties=dict(properties or {}), authentication_type=kind,
+                           sharing_id=sharing_id or None, owner=owner or None,
+                           ip_access_list=list(ip_access_list or []), expires=expires, **extra)
+    checked = [_policy_sdk(p) for p in spec.federation_policies]
     client = client_of(target)
     info = client.recipients.create(
-        spec.name, sharing.AuthenticationType(kind), comment=spec.comment, owner=owner or None,
-        data_recipient_global_metastore_id=sharing_id or None,
+        spec.name, sharing.AuthenticationType(spec.authentication_type), comment=spec.comment, owner=spec.owner,
+        data_recipient_global_metastore_id=spec.sharing_id,
         properties_kvpairs=sharing.SecurablePropertiesKvPairs(properties=spec.properties) if spec.properties else None,
         ip_access_list=sharing.IpAccessList(allowed_ip_addresses=spec.ip_access_list) if spec.ip_access_list else None,
         expiration_time=spec.expires)
@@ -184,22 +178,17 @@ def create_recipient(target: WorkspaceLike, name: str, *, comment: str | None = 
 
 def _policy(name: str, *, issuer: str, audiences: Sequence[str], subject: str, subject_claim: str = "sub",
             comment: str | None = None) -> FederationPolicy:
-    """A federation policy checked with the workspace's rules (``sharekit.names``)."""
+    """A federation policy checked exactly as a document's."""
+    spec = _validated(FederationPolicySpec, name=name, issuer=issuer, audiences=list(audiences or []),
+                      subject_claim=subject_claim, subject=subject, comment=comment or None)
+    return _policy_sdk(spec)
+
+
+def _policy_sdk(spec: FederationPolicySpec) -> FederationPolicy:
     from databricks.sdk.service import sharing
 
-    if not names.FEDERATION_POLICY_NAME.match(name or ""):
-        raise ValueError(f"policy name {name!r}: use only lowercase letters, digits and hyphens")
-    if not issuer.startswith(("https://", "http://")):
-        raise ValueError(f"issuer {issuer!r}: expected the identity provider's issuer URL")
-    audiences = [a for a in (audiences or []) if a.strip()]
-    if not audiences:
-        raise ValueError(f"policy {name!r}: give at least one audience")
-    if subject_claim not in names.SUBJECT_CLAIMS:
-        raise ValueError(f"subject claim {subject_claim!r}: expected one of {', '.join(names.SUBJECT_CLAIMS)}")
-    if not subject:
-        raise ValueError(f"policy {name!r}: give the subject the {subject_claim} claim must hold")
-    return sharing.FederationPolicy(name=name, comment=comment or None, oidc_policy=sharing.OidcFederationPolicy(
-        issuer=issuer, audiences=list(audiences), subject_claim=subject_claim, subject=subject))
+    return sharing.FederationPolicy(name=spec.name, comment=spec.comment, oidc_policy=sharing.OidcFederationPolicy(
+        issuer=spec.issuer, audiences=list(spec.audiences), subject_claim=spec.subject_claim, subject=spec.subject))
 
 
 def add_federation_policy(target: WorkspaceLike, recipient: str, name: str, *, issuer: str, audiences: Sequence[str],

@@ -3,7 +3,8 @@
 Every operation takes a ``Workspace`` (from ``sharekit.connect``), a bare ``WorkspaceClient`` or ``None``:
 the notebook's current workspace (``current_workspace()``, shared with the magics and the forms). The code
 lives in ``sharekit.recipients`` (recipient operations), ``sharekit.session`` (the current workspace),
-``sharekit.activation``, ``sharekit.preview``, ``sharekit.pii`` and ``sharekit.config.tenant``.
+``sharekit.activation``, ``sharekit.preview``, ``sharekit.pii``, ``sharekit.config.tenant``, ``sharekit.shares``
+(the share view) and ``sharekit.registration`` (registering local objects on the embedded server).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
-from sharekit import activation, pii, preview, recipients
+from sharekit import activation, pii, preview, recipients, registration, shares
 from sharekit.config import expiry, tenant
 from sharekit.connect import WorkspaceLike
 from sharekit.connect import client_of as _client_of
@@ -22,8 +23,9 @@ from sharekit.session import current_workspace, resolve, use_workspace
 __all__ = ["RecipientSummary", "WorkspaceLike", "activate", "activation_link", "add_federation_policy", "client_of",
            "create_recipient", "current_workspace", "delete_recipient", "get_recipient", "grant",
            "list_federation_policies", "list_recipients", "parse_expires", "pii_report", "preview_as",
-           "recipient_shares", "remove_federation_policy", "revoke", "rotate_token", "setup_tenant",
-           "setup_tenant_share", "sharing_endpoint", "update_recipient", "use_workspace"]
+           "recipient_shares", "register_function", "register_model", "register_table", "register_volume",
+           "remove_federation_policy", "revoke", "rotate_token", "setup_tenant", "setup_tenant_share",
+           "sharing_endpoint", "show_share", "unregister", "update_recipient", "use_workspace"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -68,3 +70,10 @@ setup_tenant = _on_current(tenant.setup_tenant)
 setup_tenant_share = setup_tenant  # the playbook's MultiTenantSharingManager.setup_tenant_share name
 preview_as = _on_current(preview.preview_as)
 pii_report = _on_current(pii.pii_report)
+
+show_share = _on_current(shares.show_share)
+register_table = _on_current(registration.register_table)
+register_volume = _on_current(registration.register_volume)
+register_model = _on_current(registration.register_model)
+register_function = _on_current(registration.register_function)
+unregister = _on_current(registration.unregister)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from sharekit import names
 from sharekit.config import object_types
@@ -27,8 +27,8 @@ ObjectType = Literal["TABLE", "VIEW", "MATERIALIZED_VIEW", "STREAMING_TABLE", "F
 # embedded server takes request bodies up to 1 MiB) fails validation before any write, never half-way through.
 MAX_TEXT_LENGTH = 4096
 MAX_NAME_TEXT = 255  # owners (users, groups, service principals) and policy names
-RECIPIENT_TYPES = ("TOKEN", "DATABRICKS", "OIDC_FEDERATION")
-SUBJECT_CLAIMS = ("oid", "azp", "groups", "sub")  # OidcFederationPolicy.subject_claim docstring
+RECIPIENT_TYPES = names.RECIPIENT_TYPES
+SUBJECT_CLAIMS = names.SUBJECT_CLAIMS  # OidcFederationPolicy.subject_claim docstring
 
 
 class _Strict(BaseModel):
@@ -180,17 +180,19 @@ class FederationPolicySpec(_Strict):
 
     name: str
     issuer: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
-    audiences: list[str] = Field(min_length=1)  # a token's aud must match one (OidcFederationPolicy docstring)
+    # a token's aud must match one (OidcFederationPolicy docstring)
+    audiences: list[str] = Field(min_length=1, max_length=names.MAX_AUDIENCES)
     subject_claim: str
     subject: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
     comment: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
 
-    @field_validator("name")
+    @field_validator("name", "issuer")
     @classmethod
-    def _policy_name(cls, value: str) -> str:
-        # FederationPolicy.name docstring: "only lowercase alphanumeric characters, numbers, and hyphens"
-        if not re.match(r"^[a-z0-9][a-z0-9-]{0,254}$", value):
-            raise ValueError(f"policy name {value!r} may contain only lower-case letters, digits and '-'")
+    def _name_and_issuer(cls, value: str, info: ValidationInfo) -> str:
+        if info.field_name == "name" and not names.FEDERATION_POLICY_NAME.match(value):
+            raise ValueError(f"policy name {value!r}: use only lowercase letters, digits and hyphens")
+        if info.field_name == "issuer" and not names.is_issuer_url(value):
+            raise ValueError(f"issuer {value!r}: expected the identity provider's issuer URL (https://...)")
         return value
 
     @field_validator("audiences", mode="before")
@@ -205,7 +207,7 @@ class FederationPolicySpec(_Strict):
     @classmethod
     def _claim(cls, value: str) -> str:
         if value not in SUBJECT_CLAIMS:
-            raise ValueError(f"subject_claim {value!r} is not supported; use one of {', '.join(SUBJECT_CLAIMS)}")
+            raise ValueError(f"subject claim {value!r} is not supported; use one of {', '.join(SUBJECT_CLAIMS)}")
         return value
 
 
@@ -215,7 +217,7 @@ class RecipientSpec(_Strict):
 
     name: str
     comment: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
-    authentication_type: Literal["TOKEN", "DATABRICKS", "OIDC_FEDERATION"] = "TOKEN"
+    authentication_type: Literal["TOKEN", "DATABRICKS", "OIDC_FEDERATION"] = "TOKEN"  # = names.RECIPIENT_TYPES
     owner: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_TEXT)
     federation_policies: list[FederationPolicySpec] = Field(default_factory=list)
     email: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
@@ -280,12 +282,14 @@ class RecipientSpec(_Strict):
         if self.authentication_type == "DATABRICKS" and not self.sharing_id:
             raise ValueError("a DATABRICKS recipient needs sharing_id (the recipient's metastore sharing identifier)")
         if self.authentication_type != "DATABRICKS" and self.sharing_id:
-            raise ValueError("sharing_id is only for DATABRICKS recipients")
-        if self.authentication_type == "DATABRICKS" and self.ip_access_list:
+            raise ValueError("sharing_id (a sharing identifier) applies only to DATABRICKS recipients")
+        if self.authentication_type not in names.OPEN_RECIPIENT_TYPES and self.ip_access_list:
             # resource_recipient.go: data_recipient_global_metastore_id ConflictsWith ip_access_list
             raise ValueError("an IP access list is only for open-sharing recipients, not DATABRICKS ones")
+        if self.sharing_id and not names.SHARING_IDENTIFIER.match(self.sharing_id):
+            raise ValueError(f"sharing_id {self.sharing_id!r}: expected <cloud>:<region>:<metastore-uuid>")
         if self.authentication_type != "OIDC_FEDERATION" and "federation_policies" in self.model_fields_set:
-            raise ValueError("federation_policies are only for OIDC_FEDERATION recipients")
+            raise ValueError("federation_policies apply only to OIDC_FEDERATION recipients")
         seen = [p.name for p in self.federation_policies]
         if len(seen) != len(set(seen)):
             raise ValueError("federation policy names must be unique within the recipient")

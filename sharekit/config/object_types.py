@@ -8,26 +8,20 @@ and added again; ``suppressCDFEnabledDiff``: "API does not accept both fields to
 
 from __future__ import annotations
 
-import re
-
 from sharekit import names
 
-# shared_as: a 2-part <schema>.<table> alias (SharedDataObject.shared_as docstring).
-TABLE_LIKE = ("TABLE", "VIEW", "MATERIALIZED_VIEW", "STREAMING_TABLE", "FOREIGN_TABLE")
-# string_shared_as: 2-part for volumes, functions and models, a file name for notebooks (string_shared_as docstring).
-STRING_ALIASED = ("VOLUME", "FUNCTION", "MODEL", "NOTEBOOK_FILE")
-OBJECT_TYPES = TABLE_LIKE + ("SCHEMA",) + STRING_ALIASED + ("FEATURE_SPEC",)
+# The rules themselves are ``sharekit.names`` (one definition, enforced by the embedded server too); this module
+# words them for documents and adds what only the config engine needs (nameable kinds, default aliases).
+TABLE_LIKE = names.TABLE_LIKE_TYPES  # aliased with shared_as, a 2-part <schema>.<table>
+STRING_ALIASED = names.STRING_ALIAS_TYPES  # aliased with string_shared_as (a file name for notebooks)
+OBJECT_TYPES = names.OBJECT_TYPES
 # Every kind a document can name. An object of any other kind (a type added to the API after this SDK, which the
 # SDK hands over as None) is never removed, replaced or pruned: sharekit cannot say what it would delete.
 NAMEABLE = frozenset(OBJECT_TYPES)
 UNKNOWN = "UNKNOWN"
-# History (time travel, and CDF where the table has it) and start_version: Delta-backed tables and whole schemas.
-# Views and foreign tables have no Delta history; volumes, models, functions, notebooks and feature specs none.
-HISTORY_TYPES = frozenset({"TABLE", "MATERIALIZED_VIEW", "STREAMING_TABLE", "SCHEMA"})
-# Partition filters: tables only (a view is filtered in its own SQL; the SDK is silent on the other table-like
-# kinds, and the embedded server takes partitions on tables only — docs/databricks-compatibility.md).
-PARTITION_TYPES = frozenset({"TABLE"})
-NOTEBOOK_ALIAS = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}$")
+HISTORY_TYPES = names.HISTORY_TYPES
+PARTITION_TYPES = names.PARTITION_TYPES
+NOTEBOOK_ALIAS = names.NOTEBOOK_FILE_NAME
 # How many dot-separated parts the full name has (schemas are catalog.schema; the rest catalog.schema.object).
 NAME_PARTS = {kind: (2 if kind == "SCHEMA" else 3) for kind in OBJECT_TYPES}
 
@@ -78,7 +72,7 @@ def field_problems(kind: str, *, alias: bool, string_alias: bool, partitions: bo
     if (history or start_version) and kind not in HISTORY_TYPES:
         out.append(f"a {kind} object is shared without history (history only for "
                    f"{', '.join(sorted(HISTORY_TYPES))})")
-    if content and kind != "NOTEBOOK_FILE":
+    if content and kind not in names.CONTENT_TYPES:
         out.append("content_file is only for NOTEBOOK_FILE objects")
     return out
 

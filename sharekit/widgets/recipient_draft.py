@@ -56,7 +56,7 @@ class RecipientDraft:
             return None
         if not names.FEDERATION_POLICY_NAME.match(policy["name"]):
             return "policy name: use only lowercase letters, digits and hyphens"
-        if not policy["issuer"].startswith(("https://", "http://")):
+        if not names.is_issuer_url(policy["issuer"]):
             return "enter the identity provider's issuer URL"
         if not policy["audiences"]:
             return "enter at least one audience"

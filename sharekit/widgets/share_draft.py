@@ -13,7 +13,14 @@ from sharekit.config.export import dump_yaml
 from sharekit.config.live import read_share
 from sharekit.config.loader import validate
 from sharekit.config.plan import Plan, make_plan
-from sharekit.names import HISTORY_TYPES, OBJECT_TYPE_OF_TABLE_TYPE, PARTITION_TYPES, TABLE_LIKE_TYPES
+from sharekit.names import (
+    HISTORY_TYPES,
+    OBJECT_TYPE_OF_TABLE_TYPE,
+    OBJECT_TYPES,
+    PARTITION_TYPES,
+    STRING_ALIAS_TYPES,
+    TABLE_LIKE_TYPES,
+)
 from sharekit.widgets import validation as v
 
 if TYPE_CHECKING:
@@ -24,9 +31,8 @@ if TYPE_CHECKING:
 PARTITION_MODES = ("none", "value", "recipient property")
 # What the form lists and lets a user choose: the catalog's objects (schemas and notebook files, which the catalog
 # does not list as objects, are kept as they are when a share is loaded).
-CHOOSABLE_TYPES = ("TABLE", "VIEW", "MATERIALIZED_VIEW", "STREAMING_TABLE", "FOREIGN_TABLE", "VOLUME", "MODEL",
-                   "FUNCTION", "FEATURE_SPEC")
-ALIASED_TYPES = TABLE_LIKE_TYPES | {"VOLUME", "MODEL", "FUNCTION"}  # a <schema>.<name> alias
+CHOOSABLE_TYPES = tuple(kind for kind in OBJECT_TYPES if kind not in ("SCHEMA", "NOTEBOOK_FILE"))
+ALIASED_TYPES = TABLE_LIKE_TYPES | (STRING_ALIAS_TYPES - {"NOTEBOOK_FILE"})  # a <schema>.<name> alias
 
 
 def type_label(kind: str) -> str:
@@ -228,7 +234,10 @@ class ShareOps:
         objects = [state for _, state in sorted(live.objects.items())]
         tables = [choice_from_live(state, self._columns_or_empty(state.name) if state.type == "TABLE" else ())
                   for state in objects if state.type in CHOOSABLE_TYPES]
-        kept = [state.to_yaml() for state in objects if state.type not in CHOOSABLE_TYPES]
+        # Schemas and notebooks are kept as the document names them. An object of a type this SDK does not know
+        # (state.nameable False) is left out: the document could only say "type: UNKNOWN", which no document loads,
+        # and the plan never removes what a document cannot name, so leaving it out keeps it on the share.
+        kept = [state.to_yaml() for state in objects if state.type not in CHOOSABLE_TYPES and state.nameable]
         return ShareDraft(name=live.name, comment=live.comment or "", tables=tables, kept_objects=kept)
 
     def _columns_or_empty(self, full_name: str) -> tuple[str, ...]:

@@ -3,16 +3,31 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 from databricks.sdk.service import sharing
 
+from sharekit import names, recipients
 from sharekit.config import object_types
 from sharekit.config.comparable import ObjectState
 from sharekit.config.loader import ConfigError, loads
+from sharekit.config.model import ObjectSpec, RecipientSpec
 
 
 def test_the_document_names_every_type_the_sdk_knows() -> None:
     assert set(object_types.OBJECT_TYPES) == {t.value for t in sharing.SharedDataObjectDataObjectType}
+
+
+def test_one_definition_of_the_types_for_document_client_and_server() -> None:
+    """The document's Literal types spell out sharekit.names (the shared base); nothing else defines them."""
+    assert get_args(ObjectSpec.model_fields["type"].annotation) == names.OBJECT_TYPES
+    assert get_args(RecipientSpec.model_fields["authentication_type"].annotation) == names.RECIPIENT_TYPES
+    assert recipients.AUTHENTICATION_TYPES is names.RECIPIENT_TYPES
+    assert object_types.PARTITION_TYPES is names.PARTITION_TYPES == {"TABLE"}
+    assert object_types.HISTORY_TYPES is names.HISTORY_TYPES
+    sdk_auth = {t.value for t in sharing.AuthenticationType}
+    assert set(names.RECIPIENT_TYPES) == sdk_auth - {"OAUTH_CLIENT_CREDENTIALS"}  # that one: provider imports only
 
 
 EVERY_KIND = """
@@ -73,16 +88,20 @@ def test_fields_that_do_not_belong_to_the_type_are_refused_naming_the_line(entry
 
 
 @pytest.mark.parametrize(("recipient", "message"), [
-    ("{name: r, federation_policies: []}", "only for OIDC_FEDERATION"),
-    (("{name: r, authentication_type: OIDC_FEDERATION, federation_policies: [{name: Bad_Name, issuer: i, "
-     "subject_claim: sub, subject: s}]}"), "lower-case letters"),
-    (("{name: r, authentication_type: OIDC_FEDERATION, federation_policies: [{name: p, issuer: i, "
-     "subject_claim: email, subject: s}]}"), "subject_claim 'email' is not supported"),
-    ("{name: r, authentication_type: OIDC_FEDERATION, sharing_id: x}", "only for DATABRICKS"),
-    (("{name: r, authentication_type: OIDC_FEDERATION, federation_policies: [{name: p, issuer: i, "
+    ("{name: r, federation_policies: []}", "only to OIDC_FEDERATION"),
+    (("{name: r, authentication_type: OIDC_FEDERATION, federation_policies: [{name: Bad_Name, issuer: 'https://i', "
+     "subject_claim: sub, subject: s}]}"), "lowercase letters"),
+    (("{name: r, authentication_type: OIDC_FEDERATION, federation_policies: [{name: p, issuer: 'https://i', "
+     "subject_claim: email, subject: s}]}"), "subject claim 'email' is not supported"),
+    ("{name: r, authentication_type: OIDC_FEDERATION, sharing_id: x}", "only to DATABRICKS"),
+    (("{name: r, authentication_type: OIDC_FEDERATION, federation_policies: [{name: p, issuer: 'https://i', "
      "subject_claim: sub, subject: s}]}"), "required field is missing"),
     ("{name: r, authentication_type: DATABRICKS, sharing_id: 'aws:us:1', ip_access_list: [10.0.0.0/8]}",
      "only for open-sharing recipients"),
+    # one definition (sharekit.names) for the document, the client and the embedded server
+    ("{name: r, authentication_type: DATABRICKS, sharing_id: 'aws:us:1'}", "<cloud>:<region>:<metastore-uuid>"),
+    (("{name: r, authentication_type: OIDC_FEDERATION, federation_policies: [{name: p, issuer: not-a-url, "
+      "audiences: [a], subject_claim: sub, subject: s}]}"), "issuer URL"),
 ])
 def test_recipient_types_and_policies_are_checked(recipient: str, message: str) -> None:
     with pytest.raises(ConfigError) as err:

@@ -7,9 +7,7 @@ The wire model is the SDK's ``FederationPolicy`` (``databricks/sdk/service/shari
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from sharekit.names import FEDERATION_POLICY_NAME, SUBJECT_CLAIMS
+from sharekit.names import FEDERATION_POLICY_NAME, MAX_AUDIENCES, SUBJECT_CLAIMS, is_issuer_url
 from sharekit.server.body import drop_none, obj_of, opt_list, opt_str, req_str, str_list
 from sharekit.server.endpoint import Call
 from sharekit.server.errors import BadRequest
@@ -18,7 +16,6 @@ from sharekit.types import JSONObject
 
 CREATE_FIELDS = {"name", "comment", "oidc_policy", "id", "create_time", "update_time"}
 OIDC_FIELDS = {"issuer", "audiences", "subject_claim", "subject"}
-MAX_AUDIENCES = 100
 
 
 def policy_json(policy: FederationPolicy) -> JSONObject:
@@ -42,9 +39,7 @@ def _policy_name(value: str) -> str:
 
 
 def _issuer(value: str) -> str:
-    """An absolute http(s) URL: the ``iss`` claim, and where ``/.well-known/openid-configuration`` is found."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+    if not is_issuer_url(value):
         raise BadRequest(f"Invalid issuer '{value}': expected the issuer URL of the identity provider, "
                          "e.g. https://login.microsoftonline.com/<tenant>/v2.0")
     return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sharekit.names import SHARING_IDENTIFIER
+from sharekit.names import RECIPIENT_TYPES, SHARING_IDENTIFIER
 from sharekit.server import paths
 from sharekit.server.body import drop_none, obj_of, opt_enum, opt_int, opt_list, opt_str, req_str, str_list
 from sharekit.server.endpoint import Call
@@ -16,7 +16,7 @@ from sharekit.server.metastore.records import Recipient, RecipientToken
 from sharekit.server.settings import METASTORE_ID
 from sharekit.types import JSONObject
 
-AUTH_TYPES = {"DATABRICKS", "OAUTH_CLIENT_CREDENTIALS", "OIDC_FEDERATION", "TOKEN"}
+AUTH_TYPES = {*RECIPIENT_TYPES, "OAUTH_CLIENT_CREDENTIALS"}  # the SDK enum; the last for provider imports only
 CREATE_FIELDS = {"name", "authentication_type", "comment", "data_recipient_global_metastore_id", "expiration_time",
                  "id", "ip_access_list", "owner", "properties_kvpairs", "sharing_code"}
 UPDATE_FIELDS = {"comment", "expiration_time", "id", "ip_access_list", "new_name", "owner", "properties_kvpairs"}
