@@ -220,6 +220,10 @@ def apply_plan(target: WorkspaceLike, plan: Plan, *, progress: bool | None = Non
         finally:
             if bar is not None:
                 bar.close()
+    # In the plan's order, not the order calls happened to finish: what a person reads stays the same each run.
+    created = [s.kwargs.get("name") for s in plan.steps if s.call == "recipients.create"]
+    result.activation_links = {name: result.activation_links[name] for name in created
+                               if name in result.activation_links}
     result.reads += calls.reads
     result.writes = calls.writes
     result.throttled = calls.throttled

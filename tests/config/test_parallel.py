@@ -193,6 +193,23 @@ def test_parallel_in_share_magic_and_config(ws: Workspace) -> None:
         sharing.use_workspace(None)
 
 
+
+def test_activation_links_come_in_the_plans_order(ws: Workspace) -> None:
+    """The first recipient's create is held back, so it finishes last; its link is still listed first."""
+    doc = "recipients:\n" + "".join(f"  - name: order_{i}\n" for i in range(4))
+
+    def hold_first(method: str, path: str, body: bytes) -> None:
+        if method == "POST" and path.endswith("/recipients") and b'"order_0"' in body:
+            time.sleep(0.5)
+        return None  # forwarded
+
+    with proxied(ws, delay_s=0.0, rule=hold_first) as (target, proxy):
+        result = apply(target, loads(doc), parallel=4)
+    assert result.ok, result.summary()
+    finished = [json.loads(s.body)["name"] for s in sorted(writes(proxy), key=lambda s: s.ended)]
+    assert finished[-1] == "order_0"  # the hold worked: the calls did finish out of order
+    assert list(result.activation_links) == [f"order_{i}" for i in range(4)]
+
 def test_schedule_is_generic_over_calls() -> None:
     """Removals before re-adds (calls on one share keep their order), a recipient before the policies and grants
     naming it, views before the shares using them; a call with nothing to key on is a barrier."""
