@@ -6,7 +6,8 @@ share, predicate hints, limit hint), signs their URLs and builds the lines plus 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import chain
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -15,7 +16,8 @@ from sharekit.server.settings import SIGNED_URL_TTL_S
 from sharekit.server.sharing import predicates, wire
 from sharekit.server.sharing.partitions import PartitionFilter
 from sharekit.server.tables.changes import ChangeFile
-from sharekit.server.tables.snapshots import FileEntry, Snapshot, SnapshotCache
+from sharekit.server.tables.snapshots import ABSENT, FileEntry, IndexKey, Snapshot, SnapshotCache
+from sharekit.server.tables.stats import file_facts
 
 
 @dataclass(frozen=True)
@@ -100,21 +102,18 @@ def query_snapshot(snapshot: Snapshot, fmt: str, signer: Signer, partitions: Par
     signed (the selection is the same on every page of one version, so pages never overlap or skip)."""
     answer = Answer(snapshot.version, header_lines(snapshot, fmt, cdf_shared, with_stats=False))
     tree = predicates.parse(json_hints) if json_hints else None
-    keep = _predicate(tree, snapshot.partition_columns)
+    visible = _visible(snapshot, partitions)
     selected: list[FileEntry] = []
-    active = records = 0
+    records = 0
     early = False
-    for entry in snapshot.files:
-        if partitions.restricts and not partitions.allows(entry.partition_values):
-            continue
-        active += 1
-        if early or not keep(entry):
-            continue
+    for position in _kept(snapshot, tree, visible):
         if limit_hint is not None and records >= limit_hint:
             early = True
-            continue
+            break
+        entry = snapshot.files[position]
         selected.append(entry)
         records += entry.num_records or 0
+    active = len(visible)
     sent = answer.page(selected, page)
     for entry in sent:
         url = signer.table_file(entry.path)
@@ -131,24 +130,48 @@ def query_snapshot(snapshot: Snapshot, fmt: str, signer: Signer, partitions: Par
     return answer
 
 
-def _predicate(tree: dict[str, Any] | None, partition_columns: list[str]) -> Any:
-    """A file -> keep? function. Trees over partition columns only are evaluated once per partition."""
+def _visible(snapshot: Snapshot, partitions: PartitionFilter) -> Sequence[int]:
+    """Positions of the files the share's partition filter allows, ascending. Exact (it is access control): the
+    filter's answer depends only on the values of its columns, so it is asked once per distinct combination."""
+    if not partitions.restricts:
+        return range(len(snapshot.files))
+    columns = partitions.columns
+    index = snapshot.partition_index(columns)
+    return sorted(chain.from_iterable(positions for key, positions in index.items()
+                                      if partitions.allows(_known(columns, key))))
+
+
+def _kept(snapshot: Snapshot, tree: dict[str, Any] | None, visible: Sequence[int]) -> Sequence[int]:
+    """The visible positions the predicate hint may keep (only a file the predicate rules out is dropped).
+
+    A tree over partition columns only is decided once per distinct value of those columns (partition values are
+    exact facts); any other tree is evaluated per file on its stats."""
     if tree is None:
-        return lambda entry: True
-    partition_only = _columns(tree) <= {c.lower() for c in partition_columns}
-    memo: dict[tuple[Any, ...], bool] = {}
+        return visible
+    files = snapshot.files
+    columns = _columns(tree)
+    if not columns <= {c.lower() for c in snapshot.partition_columns}:
+        return [p for p in visible if _keeps(tree, files[p])]
+    names = tuple(sorted(columns))
+    dropped: list[int] = []
+    for key, positions in snapshot.partition_index(names).items():
+        if ABSENT in key:  # a file without one of the values: per file, on all it has
+            dropped.extend(p for p in positions if not _keeps(tree, files[p]))
+        elif predicates.evaluate(tree, file_facts(_known(names, key), None, {}, {}, {})) is False:
+            dropped.extend(p for p in positions if files[p].raw_stats is not None)  # no facts: kept, as per file
+    if not dropped:
+        return visible
+    gone = set(dropped)
+    return [p for p in visible if p not in gone]
 
-    def keep(entry: FileEntry) -> bool:
-        if entry.facts is None:
-            return True
-        if not partition_only:
-            return predicates.evaluate(tree, entry.facts) is not False
-        key = tuple(sorted(entry.partition_values.items()))
-        if key not in memo:
-            memo[key] = predicates.evaluate(tree, entry.facts) is not False
-        return memo[key]
 
-    return keep
+def _keeps(tree: dict[str, Any], entry: FileEntry) -> bool:
+    facts = entry.facts
+    return facts is None or predicates.evaluate(tree, facts) is not False
+
+
+def _known(columns: tuple[str, ...], key: IndexKey) -> dict[str, Any]:
+    return {c: v for c, v in zip(columns, key) if v is not ABSENT}
 
 
 def _columns(tree: dict[str, Any]) -> set[str]:

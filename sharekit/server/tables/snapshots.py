@@ -13,14 +13,14 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from sharekit.server.errors import BadRequest
-from sharekit.server.settings import SNAPSHOT_CACHE_FILES, SNAPSHOT_CACHE_SIZE
+from sharekit.server.settings import SNAPSHOT_CACHE_FILES, SNAPSHOT_CACHE_SIZE, SNAPSHOT_INDEXES
 from sharekit.server.tables import changes
 from sharekit.server.tables.changes import ChangeFile
 from sharekit.server.tables.stats import FileFacts, file_facts, flatten, partition_string, stats_json
@@ -32,6 +32,9 @@ UNSUPPORTED_READER_FEATURES = frozenset({"deletionVectors", "columnMapping"})
 # A commit adds a file to ``_delta_log``, which changes the folder's mtime; timestamps are coarse (a few ms on
 # Linux, seconds elsewhere), so an unchanged mtime is trusted only once it is this old.
 LOG_SETTLE_NS = 2_000_000_000
+# The value of a partition column in an index key when a file has no value for it (unlike None: a null value).
+ABSENT: object = object()
+IndexKey = tuple[object, ...]
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,29 @@ class Snapshot:
     protocol: dict[str, Any]  # raw Delta protocol action
     metadata: dict[str, Any]  # raw Delta metaData action
     files: tuple[FileEntry, ...]
+    # partition-value indexes, built on first use per column set (``partition_index``); the newest few are kept
+    _indexes: OrderedDict[tuple[str, ...], dict[IndexKey, list[int]]] = field(
+        default_factory=OrderedDict, init=False, repr=False, compare=False)
+    _index_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+
+    def partition_index(self, columns: tuple[str, ...]) -> dict[IndexKey, list[int]]:
+        """The positions of the files (ascending) by their values of ``columns`` (lower-case names; ``ABSENT``
+        where a file has no value), so a partition filter or predicate is decided once per distinct value rather
+        than once per file. Built once per snapshot and column set."""
+        with self._index_lock:
+            index = self._indexes.get(columns)
+            if index is not None:
+                self._indexes.move_to_end(columns)
+                return index
+        index = {}
+        for position, entry in enumerate(self.files):
+            lower = {k.lower(): v for k, v in entry.partition_values.items()}  # as PartitionFilter.allows reads them
+            index.setdefault(tuple(lower.get(c, ABSENT) for c in columns), []).append(position)
+        with self._index_lock:
+            self._indexes[columns] = index
+            while len(self._indexes) > SNAPSHOT_INDEXES:
+                self._indexes.popitem(last=False)
+        return index
 
     @property
     def partition_columns(self) -> list[str]:
