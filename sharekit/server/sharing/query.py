@@ -153,16 +153,17 @@ def _kept(snapshot: Snapshot, tree: dict[str, Any] | None, visible: Sequence[int
     if not columns <= {c.lower() for c in snapshot.partition_columns}:
         return [p for p in visible if _keeps(tree, files[p])]
     names = tuple(sorted(columns))
-    dropped: list[int] = []
+    kept: list[int] = []
     for key, positions in snapshot.partition_index(names).items():
         if ABSENT in key:  # a file without one of the values: per file, on all it has
-            dropped.extend(p for p in positions if not _keeps(tree, files[p]))
-        elif predicates.evaluate(tree, file_facts(_known(names, key), None, {}, {}, {})) is False:
-            dropped.extend(p for p in positions if files[p].raw_stats is not None)  # no facts: kept, as per file
-    if not dropped:
-        return visible
-    gone = set(dropped)
-    return [p for p in visible if p not in gone]
+            kept.extend(p for p in positions if _keeps(tree, files[p]))
+        elif predicates.evaluate(tree, file_facts(_known(names, key), None, {}, {}, {})) is not False:
+            kept.extend(positions)
+    chosen = sorted(set(kept).union(snapshot.without_facts)) if snapshot.without_facts else sorted(kept)
+    if len(visible) == len(files):
+        return chosen
+    among = set(visible)
+    return [p for p in chosen if p in among]
 
 
 def _keeps(tree: dict[str, Any], entry: FileEntry) -> bool:

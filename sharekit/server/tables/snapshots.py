@@ -107,6 +107,11 @@ class Snapshot:
                 self._indexes.popitem(last=False)
         return index
 
+    @cached_property
+    def without_facts(self) -> tuple[int, ...]:
+        """Positions of the files the log has no statistics for (every predicate keeps them)."""
+        return tuple(position for position, entry in enumerate(self.files) if entry.raw_stats is None)
+
     @property
     def partition_columns(self) -> list[str]:
         columns: list[str] = self.metadata["partitionColumns"]
