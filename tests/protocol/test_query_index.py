@@ -103,7 +103,11 @@ def test_indexed_selection_is_the_file_by_file_one(entries: tuple[FileEntry, ...
         while True:  # page by page: together the pages are the selection, in order, without overlap
             answer = query_snapshot(snapshot, "parquet", signer, partitions, json_hints=hints, limit_hint=limit,
                                     time_travel=False, cdf_shared=False, page=Page(start, page_size))
-            sent += [line["file"]["url"].split("/key/")[1].split("?")[0] for line in answer.lines[2:]]
+            lines = [json.loads(text) for text in answer.file_lines]
+            paths = [line["file"]["url"].split("/key/")[1].split("?")[0] for line in lines]
+            assert [line["file"]["url"] for line in lines] == [signer.table_file(p).url for p in paths]
+            assert [e.path for e in answer.sent] == paths
+            sent += paths
             assert answer.metrics["activeAddFiles"] == active and answer.metrics["earlyTermination"] == early
             if answer.next_position is None:
                 break

@@ -7,8 +7,8 @@ share, predicate hints, limit hint), signs their URLs and builds the lines plus 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import chain
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, TypeVar
 
 from sharekit.server.security import signing
@@ -51,13 +51,16 @@ T = TypeVar("T")
 @dataclass
 class Answer:
     version: int  # the Delta-Table-Version header
-    lines: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)  # the header lines (protocol, metadata)
+    file_lines: list[str] = field(default_factory=list)  # encoded, one per file sent
+    sent: list[FileEntry] = field(default_factory=list)  # the snapshot files sent (snapshot queries)
     metrics: dict[str, Any] = field(default_factory=dict)
     min_expiration_ms: int | None = None
     next_position: int | None = None  # where the next page starts (None: this was the last one)
 
     def body(self, end_stream: bool, *, next_page_token: str | None = None, refresh_token: str | None = None) -> bytes:
         out = [wire.line(obj) for obj in self.lines]
+        out.append("".join(self.file_lines).encode())
         if end_stream:
             out.append(wire.line(wire.end_stream_line(self.min_expiration_ms, next_page_token=next_page_token,
                                                       refresh_token=refresh_token)))
@@ -70,8 +73,10 @@ class Answer:
         return items[page.start:end]
 
     def add_file(self, fmt: str, line: wire.FileLine) -> None:
-        self.lines.append(wire.file_line(fmt, line))
-        expires = line.expiration_ms
+        self.add_line(wire.line_text(wire.file_line(fmt, line)), line.expiration_ms)
+
+    def add_line(self, text: str, expires: int) -> None:
+        self.file_lines.append(text)
         self.min_expiration_ms = expires if self.min_expiration_ms is None else min(self.min_expiration_ms, expires)
 
 
@@ -103,24 +108,29 @@ def query_snapshot(snapshot: Snapshot, fmt: str, signer: Signer, partitions: Par
     answer = Answer(snapshot.version, header_lines(snapshot, fmt, cdf_shared, with_stats=False))
     tree = predicates.parse(json_hints) if json_hints else None
     visible = _visible(snapshot, partitions)
-    selected: list[FileEntry] = []
+    selected: list[int] = []
     records = 0
     early = False
     for position in _kept(snapshot, tree, visible):
         if limit_hint is not None and records >= limit_hint:
             early = True
             break
-        entry = snapshot.files[position]
-        selected.append(entry)
-        records += entry.num_records or 0
+        selected.append(position)
+        records += snapshot.files[position].num_records or 0
     active = len(visible)
-    sent = answer.page(selected, page)
-    for entry in sent:
-        url = signer.table_file(entry.path)
-        answer.add_file(fmt, wire.FileLine(
-            "file", url.url, entry.file_id, entry.partition_values, entry.size, url.expires_ms, entry.stats_json,
-            snapshot.version if time_travel else None, snapshot.timestamp if time_travel else None,
-            entry.modification_time))
+    templates = snapshot.line_templates(fmt, time_travel)
+    for position in answer.page(selected, page):
+        entry = snapshot.files[position]
+        template = templates[position]
+        if template is None:  # first time this file is sent in this format: encoded once, kept with the snapshot
+            template = templates[position] = wire.LineTemplate.of(fmt, wire.FileLine(
+                "file", "", entry.file_id, entry.partition_values, entry.size, 0, entry.stats_string(),
+                snapshot.version if time_travel else None, snapshot.timestamp if time_travel else None,
+                entry.modification_time))
+        url = signer.table_file(entry.path)  # every URL signed for this answer
+        answer.add_line(template.fill(url.url, url.expires_ms), url.expires_ms)
+        answer.sent.append(entry)
+    sent = answer.sent
     answer.metrics = {"numRecords": sum(e.num_records or 0 for e in sent), "activeAddFiles": active,
                       "numAddFiles": len(sent), "numSeenAddFiles": active,
                       "scannedAddFileSize": sum(e.size for e in sent), "tableVersion": snapshot.version,

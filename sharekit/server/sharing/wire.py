@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from sharekit.server.errors import BadRequest
@@ -59,8 +60,16 @@ class Capabilities:
         return header
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # one encoder: ``json.dumps`` with options builds one per call
+
+
 def line(obj: Mapping[str, Any]) -> bytes:
-    return json.dumps(obj, separators=(",", ":")).encode() + b"\n"
+    return line_text(obj).encode()
+
+
+def line_text(obj: Mapping[str, Any]) -> str:
+    """One NDJSON line (ASCII: non-ASCII characters are escaped)."""
+    return _COMPACT.encode(obj) + "\n"
 
 
 def protocol_line(fmt: str, protocol: Mapping[str, Any]) -> dict[str, Any]:
@@ -140,6 +149,41 @@ def file_line(fmt: str, f: FileLine) -> dict[str, Any]:
     if f.timestamp is not None:
         body["timestamp"] = f.timestamp
     return {"file": body}
+
+
+_URL_MARK = "\x00sharekit-url"
+_EXPIRES_MARK = -(2**62) - 7  # no expiry is negative
+
+
+@dataclass(frozen=True)
+class LineTemplate:
+    """A file line encoded once per snapshot: every answer fills in only what it signs anew, the URL and its expiry.
+
+    Made by encoding ``file_line`` itself with markers in their place, so a filled template is the very line
+    ``line_text(file_line(...))`` gives (and the two can never drift apart)."""
+
+    head: str
+    middle: str
+    tail: str
+    url_first: bool  # parquet lines carry the URL before the expiry, delta lines after it
+
+    @classmethod
+    def of(cls, fmt: str, f: FileLine) -> LineTemplate:
+        text = line_text(file_line(fmt, replace(f, url=_URL_MARK, expiration_ms=_EXPIRES_MARK)))
+        # keyed markers: inside a JSON string every quote is escaped, so these match only the real fields
+        url = f'"{"url" if fmt == PARQUET else "path"}":{_COMPACT.encode(_URL_MARK)}'
+        expires = f'"expirationTimestamp":{_EXPIRES_MARK}'
+        u, e = text.index(url), text.index(expires)
+        (a, a_len), (b, b_len) = sorted(((u, len(url)), (e, len(expires))))
+        first_key = text[a:a + a_len].split(":", 1)[0] + ":"
+        second_key = text[b:b + b_len].split(":", 1)[0] + ":"
+        return cls(text[:a] + first_key, text[a + a_len:b] + second_key, text[b + b_len:], u < e)
+
+    def fill(self, url: str, expiration_ms: int) -> str:
+        quoted = encode_basestring_ascii(url)
+        if self.url_first:
+            return f"{self.head}{quoted}{self.middle}{expiration_ms}{self.tail}"
+        return f"{self.head}{expiration_ms}{self.middle}{quoted}{self.tail}"
 
 
 def end_stream_line(min_url_expiration_ms: int | None, *, next_page_token: str | None = None,

@@ -50,6 +50,9 @@ def utc_millis_text(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # one encoder: ``json.dumps`` with options builds one per call
+
+
 def stats_json(row: Mapping[str, Any]) -> str | None:
     """The ``stats`` string of a file (``numRecords``, ``minValues``, ``maxValues``, ``nullCount``) from a row of
     deltalake's add actions; None when the log has no statistics for it."""
@@ -58,9 +61,29 @@ def stats_json(row: Mapping[str, Any]) -> str | None:
         return None
     stats: dict[str, Any] = {"numRecords": num_records}
     for wire, key in (("minValues", "min"), ("maxValues", "max"), ("nullCount", "null_count")):
-        converted = _stat_value(row.get(key) or {})
-        stats[wire] = {k: v for k, v in converted.items() if v is not None}
-    return json.dumps(stats, separators=(",", ":"))
+        stats[wire] = _stat_values(row.get(key) or {})
+    return _COMPACT.encode(stats)
+
+
+_AS_IS = frozenset({int, str, bool})
+
+
+def _stat_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The non-null statistics of one kind, as JSON values; the common types without a call per value (this runs
+    for every file of a snapshot)."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        kind = type(value)
+        if kind in _AS_IS:
+            out[key] = value
+        elif kind is float:
+            if not math.isnan(value):  # NaN tells nothing about a range
+                out[key] = value
+        elif value is not None:
+            converted = _stat_value(value)
+            if converted is not None:
+                out[key] = converted
+    return out
 
 
 def flatten(values: dict[str, Any] | None, prefix: str = "") -> dict[str, Any]:
