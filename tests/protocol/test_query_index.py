@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -120,3 +121,48 @@ def test_quote_path_is_quote() -> None:
 
     for path in ("/files/t/k/region=EU/part-0.parquet", "a b/ü/%/=?#&+é€😀~-_.", "", "/", "x%2Fy", "\x00\n\""):
         assert quote_path(path) == quote(path, safe="/")
+
+
+TEXTS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["parquet", "delta"]), st.sampled_from(["file", "add", "remove", "cdf"]), TEXTS,
+       st.dictionaries(TEXTS, st.one_of(st.none(), TEXTS), max_size=3), st.integers(0, 2**40),
+       st.integers(0, 2**45), st.one_of(st.none(), TEXTS), st.one_of(st.none(), st.integers(0, 99)),
+       st.one_of(st.none(), st.integers(0, 2**45)), st.integers(0, 2**45))
+def test_filled_template_is_the_encoded_line(fmt: str, kind: str, url: str, values: dict[str, str | None], size: int,
+                                             expires: int, stats: str | None, version: int | None,
+                                             timestamp: int | None, modified: int) -> None:
+    """Whatever a file carries (markers' text included), its template filled in is ``line_text(file_line(...))``."""
+    from sharekit.server.sharing import wire
+
+    line = wire.FileLine(kind, url, "0123abcd", values, size, expires, stats, version, timestamp, modified)
+    template = wire.LineTemplate.of(fmt, wire.FileLine(kind, "", "0123abcd", values, size, 0, stats, version,
+                                                       timestamp, modified))
+    assert template.fill(url, expires) == wire.line_text(wire.file_line(fmt, line))
+    assert wire.LineTemplate.of(fmt, line).fill("\x00url", -(2**62) - 2) == wire.line_text(wire.file_line(
+        fmt, wire.FileLine(kind, "\x00url", "0123abcd", values, size, -(2**62) - 2, stats, version, timestamp,
+                           modified)))
+
+
+JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), TEXTS,
+              st.dates(), st.builds(lambda: {1: 2})),
+    lambda inner: st.dictionaries(TEXTS, inner, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_compact_json_is_json_dumps(value: Any) -> None:
+    import json
+
+    from sharekit.server.tables.stats import compact_json
+
+    try:
+        expected = json.dumps(value, separators=(",", ":"))
+    except TypeError:  # what json cannot encode, neither does compact_json
+        with pytest.raises(TypeError):
+            compact_json(value)
+        return
+    assert compact_json(value) == expected

@@ -59,12 +59,11 @@ class Answer:
     next_position: int | None = None  # where the next page starts (None: this was the last one)
 
     def body(self, end_stream: bool, *, next_page_token: str | None = None, refresh_token: str | None = None) -> bytes:
-        out = [wire.line(obj) for obj in self.lines]
-        out.append("".join(self.file_lines).encode())
+        out = [wire.line_text(obj) for obj in self.lines] + self.file_lines  # ASCII text, joined once
         if end_stream:
-            out.append(wire.line(wire.end_stream_line(self.min_expiration_ms, next_page_token=next_page_token,
-                                                      refresh_token=refresh_token)))
-        return b"".join(out)
+            out.append(wire.line_text(wire.end_stream_line(self.min_expiration_ms, next_page_token=next_page_token,
+                                                           refresh_token=refresh_token)))
+        return "".join(out).encode()
 
     def page(self, items: list[T], page: Page) -> list[T]:
         """The items of ``page``; remembers where the next page starts."""

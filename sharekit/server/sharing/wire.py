@@ -8,12 +8,15 @@ the JSON bodies of the list endpoints.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from sharekit.server.errors import BadRequest
+from sharekit.server.tables.stats import compact_json
 
 CAPABILITIES_HEADER = "delta-sharing-capabilities"
 VERSION_HEADER = "Delta-Table-Version"
@@ -151,16 +154,38 @@ def file_line(fmt: str, f: FileLine) -> dict[str, Any]:
     return {"file": body}
 
 
-_URL_MARK = "\x00sharekit-url"
-_EXPIRES_MARK = -(2**62) - 7  # no expiry is negative
+# Markers that stand for what varies per file while a line's layout is made (the layout holds no other data, so
+# a marker's text can only be the marker); each file then fills in its own values, each answer URL and expiry.
+_TEXT_MARKS = {"url": "\x00url", "id": "\x00id", "stats": "\x00stats"}
+_INT_MARKS = {"size": -(2**62) - 1, "expirationTimestamp": -(2**62) - 2, "modificationTime": -(2**62) - 3}
+_PARTITION_MARK = {"\x00partitions": None}
+_HOLE_TEXT = {**{_COMPACT.encode(v): k for k, v in _TEXT_MARKS.items()},
+              **{str(v): k for k, v in _INT_MARKS.items()}, _COMPACT.encode(_PARTITION_MARK): "partitionValues"}
+_HOLES = re.compile("|".join(re.escape(text) for text in _HOLE_TEXT))
+
+
+@lru_cache(maxsize=256)
+def _layout(fmt: str, kind: str, stats: bool, version: int | None, timestamp: int | None,
+            ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The text of a file line in pieces, and the names of the holes between them, from ``file_line`` itself."""
+    text = line_text(file_line(fmt, FileLine(kind, _TEXT_MARKS["url"], _TEXT_MARKS["id"], _PARTITION_MARK,
+                                             _INT_MARKS["size"], _INT_MARKS["expirationTimestamp"],
+                                             _TEXT_MARKS["stats"] if stats else None, version, timestamp,
+                                             _INT_MARKS["modificationTime"])))
+    pieces, holes, last = [], [], 0
+    for found in _HOLES.finditer(text):
+        pieces.append(text[last:found.start()])
+        holes.append(_HOLE_TEXT[found.group()])
+        last = found.end()
+    pieces.append(text[last:])
+    return tuple(pieces), tuple(holes)
 
 
 @dataclass(frozen=True)
 class LineTemplate:
     """A file line encoded once per snapshot: every answer fills in only what it signs anew, the URL and its expiry.
 
-    Made by encoding ``file_line`` itself with markers in their place, so a filled template is the very line
-    ``line_text(file_line(...))`` gives (and the two can never drift apart)."""
+    Laid out by ``file_line`` itself, so a filled template is the very line ``line_text(file_line(...))`` gives."""
 
     head: str
     middle: str
@@ -169,15 +194,23 @@ class LineTemplate:
 
     @classmethod
     def of(cls, fmt: str, f: FileLine) -> LineTemplate:
-        text = line_text(file_line(fmt, replace(f, url=_URL_MARK, expiration_ms=_EXPIRES_MARK)))
-        # keyed markers: inside a JSON string every quote is escaped, so these match only the real fields
-        url = f'"{"url" if fmt == PARQUET else "path"}":{_COMPACT.encode(_URL_MARK)}'
-        expires = f'"expirationTimestamp":{_EXPIRES_MARK}'
-        u, e = text.index(url), text.index(expires)
-        (a, a_len), (b, b_len) = sorted(((u, len(url)), (e, len(expires))))
-        first_key = text[a:a + a_len].split(":", 1)[0] + ":"
-        second_key = text[b:b + b_len].split(":", 1)[0] + ":"
-        return cls(text[:a] + first_key, text[a + a_len:b] + second_key, text[b + b_len:], u < e)
+        pieces, holes = _layout(fmt, f.kind, f.stats is not None, f.version, f.timestamp)
+        values = {"id": encode_basestring_ascii(f.file_id), "size": str(f.size),
+                  "partitionValues": compact_json(dict(f.partition_values)),
+                  "modificationTime": str(f.modification_time)}
+        if f.stats is not None:
+            values["stats"] = encode_basestring_ascii(f.stats)
+        parts, current = [], [pieces[0]]
+        for hole, piece in zip(holes, pieces[1:]):
+            if hole in ("url", "expirationTimestamp"):
+                parts.append("".join(current))
+                current = []
+            else:
+                current.append(values[hole])
+            current.append(piece)
+        parts.append("".join(current))
+        head, middle, tail = parts
+        return cls(head, middle, tail, holes.index("url") < holes.index("expirationTimestamp"))
 
     def fill(self, url: str, expiration_ms: int) -> str:
         quoted = encode_basestring_ascii(url)

@@ -9,6 +9,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 
@@ -62,7 +63,22 @@ def stats_json(row: Mapping[str, Any]) -> str | None:
     stats: dict[str, Any] = {"numRecords": num_records}
     for wire, key in (("minValues", "min"), ("maxValues", "max"), ("nullCount", "null_count")):
         stats[wire] = _stat_values(row.get(key) or {})
-    return _COMPACT.encode(stats)
+    return compact_json(stats)
+
+
+def compact_json(value: Any) -> str:
+    """``json.dumps(value, separators=(",", ":"))``, the same text; strings, ints, finite floats, booleans, None
+    and dicts of them without the encoder's set-up per call (a stats string is built for every file)."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring_ascii(value)
+    if kind is int or kind is bool or value is None:
+        return "true" if value is True else "false" if value is False else "null" if value is None else str(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    if kind is dict and all(type(k) is str for k in value):
+        return "{" + ",".join(f"{encode_basestring_ascii(k)}:{compact_json(v)}" for k, v in value.items()) + "}"
+    return _COMPACT.encode(value)
 
 
 _AS_IS = frozenset({int, str, bool})
