@@ -172,7 +172,9 @@ def _layout(fmt: str, kind: str, stats: bool, version: int | None, timestamp: in
                                              _INT_MARKS["size"], _INT_MARKS["expirationTimestamp"],
                                              _TEXT_MARKS["stats"] if stats else None, version, timestamp,
                                              _INT_MARKS["modificationTime"])))
-    pieces, holes, last = [], [], 0
+    pieces: list[str] = []
+    holes: list[str] = []
+    last = 0
     for found in _HOLES.finditer(text):
         pieces.append(text[last:found.start()])
         holes.append(_HOLE_TEXT[found.group()])
@@ -200,7 +202,8 @@ class LineTemplate:
                   "modificationTime": str(f.modification_time)}
         if f.stats is not None:
             values["stats"] = encode_basestring_ascii(f.stats)
-        parts, current = [], [pieces[0]]
+        parts: list[str] = []
+        current = [pieces[0]]
         for hole, piece in zip(holes, pieces[1:]):
             if hole in ("url", "expirationTimestamp"):
                 parts.append("".join(current))
