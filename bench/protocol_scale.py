@@ -68,3 +68,49 @@ def report(results: list[dict[str, Any]]) -> None:
     print(f"goal 100,000 files: warm predicate query < 100 ms: {big['predicate_ms']:.1f} ms -> "
           f"{'met' if big['predicate_ms'] < 100 else 'NOT met'}; cold first query < 2 s: {big['cold_ms']:.0f} ms -> "
           f"{'met' if big['cold_ms'] < 2000 else 'NOT met'}; memory held {big['memory_mb']:.0f} MB (reported)")
+
+
+def main() -> None:
+    """Only the scale figures: ``python bench/protocol_scale.py [--queries 20]`` (``bench_protocol.py`` runs them
+    too, after its other figures)."""
+    import argparse
+    import sys
+    import tempfile
+
+    import requests
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from databricks.sdk.service import sharing as S
+
+    from sharekit.activation import activate
+    from sharekit.connect import connect_local
+
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--queries", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sharekit-scale-") as name:
+        home = Path(name) / "home"
+        for files in SIZES:
+            wide_table(home / "tables" / "bench" / "scale" / f"f{files}", files)
+        ws = connect_local(home)
+        try:
+            ws.client.shares.create("bench_scale")
+            ws.client.shares.update("bench_scale", updates=[S.SharedDataObjectUpdate(
+                action=S.SharedDataObjectUpdateAction.ADD, data_object=S.SharedDataObject(
+                    name=f"bench.scale.f{n}", data_object_type=S.SharedDataObjectDataObjectType.TABLE))
+                for n in SIZES])
+            ws.client.recipients.create("reader_scale", authentication_type=S.AuthenticationType.TOKEN)
+            ws.client.shares.update_permissions("bench_scale", changes=[
+                S.PermissionsChange(principal="reader_scale", add=["SELECT"])])
+            settings = json.loads(activate(ws, "reader_scale", Path(name) / "reader.share").read_text())
+            session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {settings['bearerToken']}"
+            assert ws._process is not None, "the scale figures need a server this run started"
+            results = measure(session, settings["endpoint"], "bench_scale", ws._process.pid, args.queries)
+        finally:
+            ws.close()
+    report(results)
+
+
+if __name__ == "__main__":
+    main()

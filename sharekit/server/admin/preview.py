@@ -117,8 +117,7 @@ def preview_object(state: ServerState, table: VisibleTable, recipient: Recipient
     except SharekitError as err:
         out["error"] = f"{err.error_code}: {err.message}"
         return out
-    by_id = {entry.file_id: entry for entry in snapshot.files}
-    selected = [by_id[line["file"]["id"]] for line in answer.lines if "file" in line]
+    selected = list(answer.sent)
     columns = [f["name"] for f in json.loads(snapshot.metadata["schemaString"])["fields"]]
     rows, total = _read(Path(snapshot.table_path), selected, columns, limit)
     out.update(columns=columns, row_count=total, file_count=len(selected), sample=_rows(rows, limit))

@@ -32,6 +32,11 @@ class PartitionFilter:
     def restricts(self) -> bool:
         return self.alternatives is not None
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The (lower-case) columns the filter reads: its answer for a file depends on these values alone."""
+        return tuple(sorted({t.column for terms in self.alternatives or () for t in terms}))
+
     def allows(self, partition_values: Mapping[str, str | None]) -> bool:
         if self.alternatives is None:
             return True

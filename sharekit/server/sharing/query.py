@@ -6,8 +6,9 @@ share, predicate hints, limit hint), signs their URLs and builds the lines plus 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, TypeVar
 
 from sharekit.server.security import signing
@@ -15,7 +16,8 @@ from sharekit.server.settings import SIGNED_URL_TTL_S
 from sharekit.server.sharing import predicates, wire
 from sharekit.server.sharing.partitions import PartitionFilter
 from sharekit.server.tables.changes import ChangeFile
-from sharekit.server.tables.snapshots import FileEntry, Snapshot, SnapshotCache
+from sharekit.server.tables.snapshots import ABSENT, FileEntry, IndexKey, Snapshot, SnapshotCache
+from sharekit.server.tables.stats import file_facts
 
 
 @dataclass(frozen=True)
@@ -49,17 +51,19 @@ T = TypeVar("T")
 @dataclass
 class Answer:
     version: int  # the Delta-Table-Version header
-    lines: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)  # the header lines (protocol, metadata)
+    file_lines: list[str] = field(default_factory=list)  # encoded, one per file sent
+    sent: list[FileEntry] = field(default_factory=list)  # the snapshot files sent (snapshot queries)
     metrics: dict[str, Any] = field(default_factory=dict)
     min_expiration_ms: int | None = None
     next_position: int | None = None  # where the next page starts (None: this was the last one)
 
     def body(self, end_stream: bool, *, next_page_token: str | None = None, refresh_token: str | None = None) -> bytes:
-        out = [wire.line(obj) for obj in self.lines]
+        out = [wire.line_text(obj) for obj in self.lines] + self.file_lines  # ASCII text, joined once
         if end_stream:
-            out.append(wire.line(wire.end_stream_line(self.min_expiration_ms, next_page_token=next_page_token,
-                                                      refresh_token=refresh_token)))
-        return b"".join(out)
+            out.append(wire.line_text(wire.end_stream_line(self.min_expiration_ms, next_page_token=next_page_token,
+                                                           refresh_token=refresh_token)))
+        return "".join(out).encode()
 
     def page(self, items: list[T], page: Page) -> list[T]:
         """The items of ``page``; remembers where the next page starts."""
@@ -68,8 +72,10 @@ class Answer:
         return items[page.start:end]
 
     def add_file(self, fmt: str, line: wire.FileLine) -> None:
-        self.lines.append(wire.file_line(fmt, line))
-        expires = line.expiration_ms
+        self.add_line(wire.line_text(wire.file_line(fmt, line)), line.expiration_ms)
+
+    def add_line(self, text: str, expires: int) -> None:
+        self.file_lines.append(text)
         self.min_expiration_ms = expires if self.min_expiration_ms is None else min(self.min_expiration_ms, expires)
 
 
@@ -100,28 +106,30 @@ def query_snapshot(snapshot: Snapshot, fmt: str, signer: Signer, partitions: Par
     signed (the selection is the same on every page of one version, so pages never overlap or skip)."""
     answer = Answer(snapshot.version, header_lines(snapshot, fmt, cdf_shared, with_stats=False))
     tree = predicates.parse(json_hints) if json_hints else None
-    keep = _predicate(tree, snapshot.partition_columns)
-    selected: list[FileEntry] = []
-    active = records = 0
+    visible = _visible(snapshot, partitions)
+    selected: list[int] = []
+    records = 0
     early = False
-    for entry in snapshot.files:
-        if partitions.restricts and not partitions.allows(entry.partition_values):
-            continue
-        active += 1
-        if early or not keep(entry):
-            continue
+    for position in _kept(snapshot, tree, visible):
         if limit_hint is not None and records >= limit_hint:
             early = True
-            continue
-        selected.append(entry)
-        records += entry.num_records or 0
-    sent = answer.page(selected, page)
-    for entry in sent:
-        url = signer.table_file(entry.path)
-        answer.add_file(fmt, wire.FileLine(
-            "file", url.url, entry.file_id, entry.partition_values, entry.size, url.expires_ms, entry.stats_json,
-            snapshot.version if time_travel else None, snapshot.timestamp if time_travel else None,
-            entry.modification_time))
+            break
+        selected.append(position)
+        records += snapshot.files[position].num_records or 0
+    active = len(visible)
+    templates = snapshot.line_templates(fmt, time_travel)
+    for position in answer.page(selected, page):
+        entry = snapshot.files[position]
+        template = templates[position]
+        if template is None:  # first time this file is sent in this format: encoded once, kept with the snapshot
+            template = templates[position] = wire.LineTemplate.of(fmt, wire.FileLine(
+                "file", "", entry.file_id, entry.partition_values, entry.size, 0, entry.stats_string(),
+                snapshot.version if time_travel else None, snapshot.timestamp if time_travel else None,
+                entry.modification_time))
+        url = signer.table_file(entry.path)  # every URL signed for this answer
+        answer.add_line(template.fill(url.url, url.expires_ms), url.expires_ms)
+        answer.sent.append(entry)
+    sent = answer.sent
     answer.metrics = {"numRecords": sum(e.num_records or 0 for e in sent), "activeAddFiles": active,
                       "numAddFiles": len(sent), "numSeenAddFiles": active,
                       "scannedAddFileSize": sum(e.size for e in sent), "tableVersion": snapshot.version,
@@ -131,24 +139,49 @@ def query_snapshot(snapshot: Snapshot, fmt: str, signer: Signer, partitions: Par
     return answer
 
 
-def _predicate(tree: dict[str, Any] | None, partition_columns: list[str]) -> Any:
-    """A file -> keep? function. Trees over partition columns only are evaluated once per partition."""
+def _visible(snapshot: Snapshot, partitions: PartitionFilter) -> Sequence[int]:
+    """Positions of the files the share's partition filter allows, ascending. Exact (it is access control): the
+    filter's answer depends only on the values of its columns, so it is asked once per distinct combination."""
+    if not partitions.restricts:
+        return range(len(snapshot.files))
+    columns = partitions.columns
+    index = snapshot.partition_index(columns)
+    return sorted(chain.from_iterable(positions for key, positions in index.items()
+                                      if partitions.allows(_known(columns, key))))
+
+
+def _kept(snapshot: Snapshot, tree: dict[str, Any] | None, visible: Sequence[int]) -> Sequence[int]:
+    """The visible positions the predicate hint may keep (only a file the predicate rules out is dropped).
+
+    A tree over partition columns only is decided once per distinct value of those columns (partition values are
+    exact facts); any other tree is evaluated per file on its stats."""
     if tree is None:
-        return lambda entry: True
-    partition_only = _columns(tree) <= {c.lower() for c in partition_columns}
-    memo: dict[tuple[Any, ...], bool] = {}
+        return visible
+    files = snapshot.files
+    columns = _columns(tree)
+    if not columns <= {c.lower() for c in snapshot.partition_columns}:
+        return [p for p in visible if _keeps(tree, files[p])]
+    names = tuple(sorted(columns))
+    kept: list[int] = []
+    for key, positions in snapshot.partition_index(names).items():
+        if ABSENT in key:  # a file without one of the values: per file, on all it has
+            kept.extend(p for p in positions if _keeps(tree, files[p]))
+        elif predicates.evaluate(tree, file_facts(_known(names, key), None, {}, {}, {})) is not False:
+            kept.extend(positions)
+    chosen = sorted(set(kept).union(snapshot.without_facts)) if snapshot.without_facts else sorted(kept)
+    if len(visible) == len(files):
+        return chosen
+    among = set(visible)
+    return [p for p in chosen if p in among]
 
-    def keep(entry: FileEntry) -> bool:
-        if entry.facts is None:
-            return True
-        if not partition_only:
-            return predicates.evaluate(tree, entry.facts) is not False
-        key = tuple(sorted(entry.partition_values.items()))
-        if key not in memo:
-            memo[key] = predicates.evaluate(tree, entry.facts) is not False
-        return memo[key]
 
-    return keep
+def _keeps(tree: dict[str, Any], entry: FileEntry) -> bool:
+    facts = entry.facts
+    return facts is None or predicates.evaluate(tree, facts) is not False
+
+
+def _known(columns: tuple[str, ...], key: IndexKey) -> dict[str, Any]:
+    return {c: v for c, v in zip(columns, key) if v is not ABSENT}
 
 
 def _columns(tree: dict[str, Any]) -> set[str]:

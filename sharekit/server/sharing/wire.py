@@ -8,11 +8,15 @@ the JSON bodies of the list endpoints.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from sharekit.server.errors import BadRequest
+from sharekit.server.tables.stats import compact_json
 
 CAPABILITIES_HEADER = "delta-sharing-capabilities"
 VERSION_HEADER = "Delta-Table-Version"
@@ -59,8 +63,16 @@ class Capabilities:
         return header
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # one encoder: ``json.dumps`` with options builds one per call
+
+
 def line(obj: Mapping[str, Any]) -> bytes:
-    return json.dumps(obj, separators=(",", ":")).encode() + b"\n"
+    return line_text(obj).encode()
+
+
+def line_text(obj: Mapping[str, Any]) -> str:
+    """One NDJSON line (ASCII: non-ASCII characters are escaped)."""
+    return _COMPACT.encode(obj) + "\n"
 
 
 def protocol_line(fmt: str, protocol: Mapping[str, Any]) -> dict[str, Any]:
@@ -140,6 +152,74 @@ def file_line(fmt: str, f: FileLine) -> dict[str, Any]:
     if f.timestamp is not None:
         body["timestamp"] = f.timestamp
     return {"file": body}
+
+
+# Markers that stand for what varies per file while a line's layout is made (the layout holds no other data, so
+# a marker's text can only be the marker); each file then fills in its own values, each answer URL and expiry.
+_TEXT_MARKS = {"url": "\x00url", "id": "\x00id", "stats": "\x00stats"}
+_INT_MARKS = {"size": -(2**62) - 1, "expirationTimestamp": -(2**62) - 2, "modificationTime": -(2**62) - 3}
+_PARTITION_MARK = {"\x00partitions": None}
+_HOLE_TEXT = {**{_COMPACT.encode(v): k for k, v in _TEXT_MARKS.items()},
+              **{str(v): k for k, v in _INT_MARKS.items()}, _COMPACT.encode(_PARTITION_MARK): "partitionValues"}
+_HOLES = re.compile("|".join(re.escape(text) for text in _HOLE_TEXT))
+
+
+@lru_cache(maxsize=256)
+def _layout(fmt: str, kind: str, stats: bool, version: int | None, timestamp: int | None,
+            ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The text of a file line in pieces, and the names of the holes between them, from ``file_line`` itself."""
+    text = line_text(file_line(fmt, FileLine(kind, _TEXT_MARKS["url"], _TEXT_MARKS["id"], _PARTITION_MARK,
+                                             _INT_MARKS["size"], _INT_MARKS["expirationTimestamp"],
+                                             _TEXT_MARKS["stats"] if stats else None, version, timestamp,
+                                             _INT_MARKS["modificationTime"])))
+    pieces: list[str] = []
+    holes: list[str] = []
+    last = 0
+    for found in _HOLES.finditer(text):
+        pieces.append(text[last:found.start()])
+        holes.append(_HOLE_TEXT[found.group()])
+        last = found.end()
+    pieces.append(text[last:])
+    return tuple(pieces), tuple(holes)
+
+
+@dataclass(frozen=True)
+class LineTemplate:
+    """A file line encoded once per snapshot: every answer fills in only what it signs anew, the URL and its expiry.
+
+    Laid out by ``file_line`` itself, so a filled template is the very line ``line_text(file_line(...))`` gives."""
+
+    head: str
+    middle: str
+    tail: str
+    url_first: bool  # parquet lines carry the URL before the expiry, delta lines after it
+
+    @classmethod
+    def of(cls, fmt: str, f: FileLine) -> LineTemplate:
+        pieces, holes = _layout(fmt, f.kind, f.stats is not None, f.version, f.timestamp)
+        values = {"id": encode_basestring_ascii(f.file_id), "size": str(f.size),
+                  "partitionValues": compact_json(dict(f.partition_values)),
+                  "modificationTime": str(f.modification_time)}
+        if f.stats is not None:
+            values["stats"] = encode_basestring_ascii(f.stats)
+        parts: list[str] = []
+        current = [pieces[0]]
+        for hole, piece in zip(holes, pieces[1:]):
+            if hole in ("url", "expirationTimestamp"):
+                parts.append("".join(current))
+                current = []
+            else:
+                current.append(values[hole])
+            current.append(piece)
+        parts.append("".join(current))
+        head, middle, tail = parts
+        return cls(head, middle, tail, holes.index("url") < holes.index("expirationTimestamp"))
+
+    def fill(self, url: str, expiration_ms: int) -> str:
+        quoted = encode_basestring_ascii(url)
+        if self.url_first:
+            return f"{self.head}{quoted}{self.middle}{expiration_ms}{self.tail}"
+        return f"{self.head}{expiration_ms}{self.middle}{quoted}{self.tail}"
 
 
 def end_stream_line(min_url_expiration_ms: int | None, *, next_page_token: str | None = None,

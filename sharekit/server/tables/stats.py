@@ -9,6 +9,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 
@@ -50,6 +51,9 @@ def utc_millis_text(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # one encoder: ``json.dumps`` with options builds one per call
+
+
 def stats_json(row: Mapping[str, Any]) -> str | None:
     """The ``stats`` string of a file (``numRecords``, ``minValues``, ``maxValues``, ``nullCount``) from a row of
     deltalake's add actions; None when the log has no statistics for it."""
@@ -58,9 +62,44 @@ def stats_json(row: Mapping[str, Any]) -> str | None:
         return None
     stats: dict[str, Any] = {"numRecords": num_records}
     for wire, key in (("minValues", "min"), ("maxValues", "max"), ("nullCount", "null_count")):
-        converted = _stat_value(row.get(key) or {})
-        stats[wire] = {k: v for k, v in converted.items() if v is not None}
-    return json.dumps(stats, separators=(",", ":"))
+        stats[wire] = _stat_values(row.get(key) or {})
+    return compact_json(stats)
+
+
+def compact_json(value: Any) -> str:
+    """``json.dumps(value, separators=(",", ":"))``, the same text; strings, ints, finite floats, booleans, None
+    and dicts of them without the encoder's set-up per call (a stats string is built for every file)."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring_ascii(value)
+    if kind is int or kind is bool or value is None:
+        return "true" if value is True else "false" if value is False else "null" if value is None else str(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    if kind is dict and all(type(k) is str for k in value):
+        return "{" + ",".join(f"{encode_basestring_ascii(k)}:{compact_json(v)}" for k, v in value.items()) + "}"
+    return _COMPACT.encode(value)
+
+
+_AS_IS = frozenset({int, str, bool})
+
+
+def _stat_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The non-null statistics of one kind, as JSON values; the common types without a call per value (this runs
+    for every file of a snapshot)."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        kind = type(value)
+        if kind in _AS_IS:
+            out[key] = value
+        elif kind is float:
+            if not math.isnan(value):  # NaN tells nothing about a range
+                out[key] = value
+        elif value is not None:
+            converted = _stat_value(value)
+            if converted is not None:
+                out[key] = converted
+    return out
 
 
 def flatten(values: dict[str, Any] | None, prefix: str = "") -> dict[str, Any]:
