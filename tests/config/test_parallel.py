@@ -201,7 +201,7 @@ def test_activation_links_come_in_the_plans_order(ws: Workspace) -> None:
     def hold_first(method: str, path: str, body: bytes) -> None:
         if method == "POST" and path.endswith("/recipients") and b'"order_0"' in body:
             time.sleep(0.5)
-        return None  # forwarded
+        # forwarded
 
     with proxied(ws, delay_s=0.0, rule=hold_first) as (target, proxy):
         result = apply(target, loads(doc), parallel=4)
