@@ -198,10 +198,9 @@ def test_activation_links_come_in_the_plans_order(ws: Workspace) -> None:
     """The first recipient's create is held back, so it finishes last; its link is still listed first."""
     doc = "recipients:\n" + "".join(f"  - name: order_{i}\n" for i in range(4))
 
-    def hold_first(method: str, path: str, body: bytes) -> None:
+    def hold_first(method: str, path: str, body: bytes) -> None:  # no answer of its own: the proxy forwards
         if method == "POST" and path.endswith("/recipients") and b'"order_0"' in body:
             time.sleep(0.5)
-        # forwarded
 
     with proxied(ws, delay_s=0.0, rule=hold_first) as (target, proxy):
         result = apply(target, loads(doc), parallel=4)
