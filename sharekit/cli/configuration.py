@@ -50,6 +50,11 @@ def _connect(args: argparse.Namespace) -> Workspace:
     return workspace
 
 
+def _parallel(args: argparse.Namespace) -> int:
+    """Calls in flight: ``--parallel``, or the engine's default (the parser does not import the engine)."""
+    return DEFAULT_PARALLEL if args.parallel is None else int(args.parallel)
+
+
 def _with_workspace(args: argparse.Namespace, body: Callable[[Workspace], int]) -> int:
     workspace = _connect(args)
     try:
@@ -64,7 +69,7 @@ def plan(args: argparse.Namespace) -> int:
 
     def body(workspace: Workspace) -> int:
         result = apply_document(workspace, document, prune=args.prune, dry_run=True, strict=args.strict,
-                                 parallel=DEFAULT_PARALLEL if args.parallel is None else args.parallel)
+                                 parallel=_parallel(args))
         print(repr(ShareResult(result)))
         return EXIT_CHANGES if result.plan.has_changes else EXIT_OK
 
@@ -84,7 +89,7 @@ def apply(args: argparse.Namespace) -> int:
 
     def body(workspace: Workspace) -> int:
         planned = apply_document(workspace, document, prune=args.prune, dry_run=True, strict=args.strict,
-                                 parallel=DEFAULT_PARALLEL if args.parallel is None else args.parallel)
+                                 parallel=_parallel(args))
         if not planned.plan.has_changes:
             print(f"no changes: the workspace matches the document ({planned.reads} reads, 0 writes)")
             return EXIT_OK
@@ -93,7 +98,7 @@ def apply(args: argparse.Namespace) -> int:
             if not _confirm(len(planned.plan.actions)):
                 return error("not applied: confirm at the prompt, or pass --yes (required without a terminal)")
         progress = None if sys.stderr.isatty() else False
-        result = apply_plan(workspace, planned.plan, progress=progress, parallel=DEFAULT_PARALLEL if args.parallel is None else args.parallel)
+        result = apply_plan(workspace, planned.plan, progress=progress, parallel=_parallel(args))
         print(repr(ShareResult(result)))
         return EXIT_OK if result.ok else error(result.summary())
 
