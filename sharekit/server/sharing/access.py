@@ -122,7 +122,13 @@ def _candidates(tables: TableRegistry, obj: SharedObject) -> list[tuple[str, str
 
 
 def find_table(tables: TableRegistry, share: Share, schema: str, name: str) -> VisibleTable:
-    for table in visible_tables(tables, share):
-        if table.schema.lower() == schema.lower() and table.name.lower() == name.lower():
-            return table
+    """What ``visible_tables`` would answer for one name, checking the status of only the objects that show it
+    (a query names one table; the share may hold hundreds of objects)."""
+    key = (schema.lower(), name.lower())
+    for obj in share.objects:
+        if obj.data_object_type not in OPEN_READABLE_TYPES:
+            continue
+        match = next((c for c in _candidates(tables, obj) if (c[0].lower(), c[1].lower()) == key), None)
+        if match is not None and share_statuses(tables, share, [obj]).get(obj.name) == "ACTIVE":
+            return VisibleTable(share, match[0], match[1], obj, match[2])
     raise NotFound(f"Table {share.name}.{schema}.{name} does not exist.", "TABLE_DOES_NOT_EXIST")

@@ -10,6 +10,7 @@ one SQLite read and one ``access`` call per object, with a folder scan only for 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from sharekit.server.metastore.catalog_objects import CatalogObject
@@ -22,16 +23,17 @@ ACTIVE, DENIED = "ACTIVE", "PERMISSION_DENIED"
 NOTEBOOKS_DIR = "shared_notebooks"  # under the server home: the content of shared notebook files
 
 
-def share_statuses(tables: TableRegistry, share: Share) -> dict[str, str]:
-    """Each object's status by name."""
+def share_statuses(tables: TableRegistry, share: Share,
+                   objects: Sequence[SharedObject] | None = None) -> dict[str, str]:
+    """Each object's status by name: of every object of ``share``, or only of ``objects`` (a query names one)."""
+    asked = share.objects if objects is None else objects
     registered = {r.full_name: r for r in tables.store.registered_tables()}
     found = tables.catalog.store.catalog_objects() if any(
-        not o.is_table_like and o.data_object_type not in ("SCHEMA", "NOTEBOOK_FILE") for o in share.objects) else []
+        not o.is_table_like and o.data_object_type not in ("SCHEMA", "NOTEBOOK_FILE") for o in asked) else []
     catalog = {(o.kind, o.full_name): o for o in found}
     schemas = ({f"{c}.{s}" for c, s in tables.schema_names()}
-               if any(o.data_object_type == "SCHEMA" for o in share.objects) else set())
-    return {obj.name: ACTIVE if _servable(tables, obj, registered, catalog, schemas) else DENIED
-            for obj in share.objects}
+               if any(o.data_object_type == "SCHEMA" for o in asked) else set())
+    return {obj.name: ACTIVE if _servable(tables, obj, registered, catalog, schemas) else DENIED for obj in asked}
 
 
 def _servable(tables: TableRegistry, obj: SharedObject, registered: dict[str, TableRegistration],
