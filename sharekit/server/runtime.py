@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sharekit.server.admin.demo_tables import create_demo_tables
 from sharekit.server.app import create_app
 from sharekit.server.home import PRIVATE_UMASK, Home
 from sharekit.server.state import build_state
+from sharekit.server.tables.snapshots import import_readers
 
 log = logging.getLogger("sharekit.server")
 
@@ -41,6 +43,7 @@ def serve(home: Path, *, host: str = "127.0.0.1", port: int = 0, demo: bool = Fa
                             limit_concurrency=settings.MAX_CONCURRENCY,
                             h11_max_incomplete_event_size=settings.MAX_INCOMPLETE_EVENT_BYTES)
     server = uvicorn.Server(config)
+    threading.Thread(target=import_readers, name="sharekit-import-readers", daemon=True).start()
     state.home.write_server_info(info)
     log.warning("sharekit server listening on %s (home %s)", base_url, home)
     server.run(sockets=[sock])

@@ -11,6 +11,9 @@ from typing import Any
 import httpx
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from sharekit.server import settings
 from sharekit.server.app import create_app
@@ -137,6 +140,28 @@ def test_urls_expire_after_an_hour_and_tokens_at_expiration(local_app: tuple[InP
     assert client.get("/delta-sharing/shares", headers=auth).status_code == 200
     clock.now += 7200  # past the recipient's expiration_time
     assert client.get("/delta-sharing/shares", headers=auth).status_code == 401
+
+
+@examples(max_examples=200, deadline=None)
+@given(st.binary(max_size=150), st.text(alphabet="abc/=é %", max_size=30), st.integers(0, 2**41),
+       st.sampled_from(["http://h", "http://127.0.0.1:8080/", "http://[::1]:1/x/"]), st.sampled_from(signing.AREAS))
+def test_an_answers_signer_signs_as_the_rule_says(secret: bytes, relative: str, now_ms: int, base: str,
+                                                  area: str) -> None:
+    """The URLs of one answer (``UrlSigner``: its HMAC states and URL head made once) are the URLs of the rule in
+    the module's docstring, written here with the standard library: any key length, path and expiry."""
+    import hashlib
+    import hmac
+    from urllib.parse import quote
+
+    path = f"/files/{area}/key/{relative.lstrip('/')}"
+    expires = now_ms // 1000 + 60
+    digest = hmac.new(secret, f"sharekit-file\n{path}\n{expires}".encode(), hashlib.sha256).hexdigest()
+    expected = f"{base.rstrip('/')}{quote(path, safe='/')}?X-Amz-Expires={expires}&X-Amz-Signature={digest}"
+    signer = signing.UrlSigner(secret, base, area, "key", now_ms, 60)
+    assert signer.url(relative) == signer.url(relative, signing.quote_path(relative.lstrip("/"))) == expected
+    assert signer.expires_ms == expires * 1000
+    assert signing.sign(secret, base, area, "key", relative, now_ms, 60).url == expected
+    assert signing.verify(secret, path, str(expires), digest, now_ms) is None
 
 
 def test_signature_covers_path_and_expiry() -> None:

@@ -15,8 +15,11 @@ from sharekit.server.security.signing import quote_path
 from sharekit.server.sharing import predicates
 from sharekit.server.sharing.partitions import PartitionFilter, for_recipient
 from sharekit.server.sharing.query import Page, Signer, query_snapshot
+from sharekit.server.tables.column_stats import ColumnStats
 from sharekit.server.tables.snapshots import FileEntry, Snapshot
 
+TEXTS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
+TEXT_PATHS = st.lists(TEXTS, max_size=4).map("/".join)  # any characters, "/" between them
 VALUES = st.sampled_from(["a", "b", "c", "1", "10", None])
 METADATA = {"id": "t", "name": "t", "description": None, "schemaString": "{}", "configuration": {},
             "partitionColumns": ["Region", "n"], "format": {"provider": "parquet"}}
@@ -24,16 +27,18 @@ METADATA = {"id": "t", "name": "t", "description": None, "schemaString": "{}", "
 
 @st.composite
 def files(draw: Any) -> tuple[FileEntry, ...]:
-    out = []
-    for i in range(draw(st.integers(0, 30))):
+    described = []
+    for _ in range(draw(st.integers(0, 30))):
         values = {"Region": draw(VALUES), "n": draw(VALUES)}
         if draw(st.integers(0, 9)) == 0:
             del values[draw(st.sampled_from(["Region", "n"]))]  # a file without a value: decided per file
         low = draw(st.integers(0, 9))
         raw = None if draw(st.integers(0, 9)) == 0 else ({"x": low}, {"x": low + draw(st.integers(0, 3))}, {"x": 0})
-        out.append(FileEntry(f"f{i}.parquet", f"f{i}.parquet", 10 + i, 0, values, values,
-                             draw(st.sampled_from([None, 1, 5])), None, raw))
-    return tuple(out)
+        described.append((values, draw(st.sampled_from([None, 1, 5])), raw))
+    records = [n for _, n, _ in described]
+    stats = ColumnStats.of_rows(records, [raw or ({}, {}, {}) for _, _, raw in described])
+    return tuple(FileEntry(f"f{i}.parquet", f"f{i}.parquet", 10 + i, 0, values, values, n, None,
+                           None if raw is None else stats, i) for i, (values, n, raw) in enumerate(described))
 
 
 def column(name: str, value_type: str) -> dict[str, Any]:
@@ -116,14 +121,16 @@ def test_indexed_selection_is_the_file_by_file_one(entries: tuple[FileEntry, ...
         assert sent == expected
 
 
-def test_quote_path_is_quote() -> None:
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(alphabet="abcXYZ019_.~/=-", max_size=40), TEXT_PATHS))
+def test_quote_path_is_quote(generated: str) -> None:
     from urllib.parse import quote
 
-    for path in ("/files/t/k/region=EU/part-0.parquet", "a b/ü/%/=?#&+é€😀~-_.", "", "/", "x%2Fy", "\x00\n\""):
+    for path in ("/files/t/k/region=EU/part-0.parquet", "a b/ü/%/=?#&+é€😀~-_.", "", "/", "x%2Fy", "\x00\n\"",
+                 generated):
         assert quote_path(path) == quote(path, safe="/")
 
 
-TEXTS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
 
 
 @settings(max_examples=300, deadline=None)

@@ -15,8 +15,9 @@ from sharekit.server.security import signing
 from sharekit.server.settings import SIGNED_URL_TTL_S
 from sharekit.server.sharing import predicates, wire
 from sharekit.server.sharing.partitions import PartitionFilter
+from sharekit.server.tables import collector
 from sharekit.server.tables.changes import ChangeFile
-from sharekit.server.tables.snapshots import ABSENT, FileEntry, IndexKey, Snapshot, SnapshotCache
+from sharekit.server.tables.snapshots import ABSENT, FileEntry, IndexKey, Snapshot, SnapshotCache, stats_texts
 from sharekit.server.tables.stats import file_facts
 
 
@@ -29,11 +30,15 @@ class Signer:
     ttl_s: int = SIGNED_URL_TTL_S
     area: str = "t"  # "v" for a view materialised for the recipient
 
-    def table_file(self, relative: str) -> signing.SignedUrl:
-        return signing.sign(self.secret, self.base_url, self.area, self.table_key, relative, self.now_ms, self.ttl_s)
+    def table_files(self) -> signing.UrlSigner:
+        return signing.UrlSigner(self.secret, self.base_url, self.area, self.table_key, self.now_ms, self.ttl_s)
 
-    def change_file(self, relative: str) -> signing.SignedUrl:
-        return signing.sign(self.secret, self.base_url, "c", self.table_key, relative, self.now_ms, self.ttl_s)
+    def change_files(self) -> signing.UrlSigner:
+        return signing.UrlSigner(self.secret, self.base_url, "c", self.table_key, self.now_ms, self.ttl_s)
+
+    def table_file(self, relative: str) -> signing.SignedUrl:
+        signer = self.table_files()
+        return signing.SignedUrl(signer.url(relative), signer.expires_ms)
 
 
 @dataclass(frozen=True)
@@ -118,17 +123,20 @@ def query_snapshot(snapshot: Snapshot, fmt: str, signer: Signer, partitions: Par
         records += snapshot.files[position].num_records or 0
     active = len(visible)
     templates = snapshot.line_templates(fmt, time_travel)
-    for position in answer.page(selected, page):
-        entry = snapshot.files[position]
+    urls = signer.table_files()  # every URL signed for this answer
+    expires = urls.expires_ms
+    chosen = answer.page(selected, page)
+    missing = [position for position in chosen if templates[position] is None]
+    if missing:  # the first time these files are sent in this format: encoded once, kept with the snapshot
+        _make_templates(snapshot, fmt, time_travel, templates, missing)
+    files, lines, sign = snapshot.files, answer.file_lines, urls.url
+    for position in chosen:
         template = templates[position]
-        if template is None:  # first time this file is sent in this format: encoded once, kept with the snapshot
-            template = templates[position] = wire.LineTemplate.of(fmt, wire.FileLine(
-                "file", "", entry.file_id, entry.partition_values, entry.size, 0, entry.stats_string(),
-                snapshot.version if time_travel else None, snapshot.timestamp if time_travel else None,
-                entry.modification_time))
-        url = signer.table_file(entry.path)  # every URL signed for this answer
-        answer.add_line(template.fill(url.url, url.expires_ms), url.expires_ms)
+        entry = files[position]
+        lines.append(template.fill(sign(entry.path, template.url_path), expires))
         answer.sent.append(entry)
+    if answer.file_lines:
+        answer.min_expiration_ms = expires
     sent = answer.sent
     answer.metrics = {"numRecords": sum(e.num_records or 0 for e in sent), "activeAddFiles": active,
                       "numAddFiles": len(sent), "numSeenAddFiles": active,
@@ -137,6 +145,19 @@ def query_snapshot(snapshot: Snapshot, fmt: str, signer: Signer, partitions: Par
                       "deltaSharingPartitionFilteringAccessed": partitions.restricts,
                       "numAddCDCFiles": 0, "numRemoveFiles": 0}
     return answer
+
+
+def _make_templates(snapshot: Snapshot, fmt: str, time_travel: bool, templates: list[Any],
+                    positions: list[int]) -> None:
+    entries = [snapshot.files[position] for position in positions]
+    with collector.paused():
+        texts = stats_texts(entries)
+        made = wire.file_templates(fmt, "file", snapshot.version if time_travel else None,
+                                   snapshot.timestamp if time_travel else None,
+                                   [(e.file_id, e.partition_values, e.size, text, e.modification_time,
+                                     signing.quote_path(e.path)) for e, text in zip(entries, texts)])
+    for position, template in zip(positions, made):  # a concurrent query may make the same ones: the same text
+        templates[position] = template
 
 
 def _visible(snapshot: Snapshot, partitions: PartitionFilter) -> Sequence[int]:
@@ -206,11 +227,11 @@ def query_versions(cache: SnapshotCache, path: str, start: int, end: int, fmt: s
         selected.extend((kind, entry, version, timestamp) for kind, entries in (("add", added), ("remove", removed))
                         for entry in entries if partitions.allows(entry.partition_values))
     sent = answer.page(selected, page)
+    urls = signer.table_files()
     for kind, entry, version, timestamp in sent:
-        url = signer.table_file(entry.path)
-        answer.add_file(fmt, wire.FileLine(kind, url.url, entry.file_id, entry.partition_values, entry.size,
-                                           url.expires_ms, entry.stats_json, version, timestamp,
-                                           entry.modification_time))
+        answer.add_file(fmt, wire.FileLine(kind, urls.url(entry.path), entry.file_id,
+                                           entry.partition_values, entry.size, urls.expires_ms, entry.stats_json,
+                                           version, timestamp, entry.modification_time))
     adds = [entry for kind, entry, _, _ in sent if kind == "add"]
     answer.metrics = {"numRecords": sum(e.num_records or 0 for e in adds), "numAddFiles": len(adds),
                       "numRemoveFiles": len(sent) - len(adds), "scannedAddFileSize": sum(e.size for e in adds),
@@ -232,10 +253,10 @@ def table_changes(cache: SnapshotCache, path: str, table_key: str, start: int, e
         changes: Iterable[ChangeFile] = cache.changes(path, table_key, first.metadata["id"], version)
         selected.extend((version, change) for change in changes if partitions.allows(change.partition_values))
     sent = answer.page(selected, page)
+    urls = signer.change_files()
     for version, change in sent:
-        url = signer.change_file(change.path)
-        answer.add_file(fmt, wire.FileLine("cdf", url.url, change.file_id, change.partition_values, change.size,
-                                           url.expires_ms, None, version, change.timestamp))
+        answer.add_file(fmt, wire.FileLine("cdf", urls.url(change.path), change.file_id, change.partition_values,
+                                           change.size, urls.expires_ms, None, version, change.timestamp))
     answer.metrics = {"numRecords": sum(c.num_records for _, c in sent), "numAddCDCFiles": len(sent),
                       "scannedAddCDCFileSize": sum(c.size for _, c in sent), "numAddFiles": 0, "numRemoveFiles": 0,
                       "tableVersion": start, "startingVersion": start, "endingVersion": end,

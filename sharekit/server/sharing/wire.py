@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii
@@ -165,61 +165,74 @@ _HOLES = re.compile("|".join(re.escape(text) for text in _HOLE_TEXT))
 
 
 @lru_cache(maxsize=256)
-def _layout(fmt: str, kind: str, stats: bool, version: int | None, timestamp: int | None,
-            ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The text of a file line in pieces, and the names of the holes between them, from ``file_line`` itself."""
+def _layout(fmt: str, kind: str, stats: bool, version: int | None, timestamp: int | None) -> tuple[str, bool]:
+    """A file line as a format string with a field for each of the file's own values and ``\x00`` where the URL
+    and the expiry go (the line's text holds no other ``\x00``: JSON escapes it), made from ``file_line``
+    itself; and whether the URL comes first (parquet lines carry it before the expiry, delta lines after it)."""
     text = line_text(file_line(fmt, FileLine(kind, _TEXT_MARKS["url"], _TEXT_MARKS["id"], _PARTITION_MARK,
                                              _INT_MARKS["size"], _INT_MARKS["expirationTimestamp"],
                                              _TEXT_MARKS["stats"] if stats else None, version, timestamp,
                                              _INT_MARKS["modificationTime"])))
-    pieces: list[str] = []
-    holes: list[str] = []
+    out: list[str] = []
+    order: list[str] = []
     last = 0
     for found in _HOLES.finditer(text):
-        pieces.append(text[last:found.start()])
-        holes.append(_HOLE_TEXT[found.group()])
+        out.append(text[last:found.start()].replace("{", "{{").replace("}", "}}"))
+        hole = _HOLE_TEXT[found.group()]
+        if hole in ("url", "expirationTimestamp"):
+            out.append("\x00")
+            order.append(hole)
+        else:
+            out.append("{" + hole + "}")
         last = found.end()
-    pieces.append(text[last:])
-    return tuple(pieces), tuple(holes)
+    out.append(text[last:].replace("{", "{{").replace("}", "}}"))
+    return "".join(out), order[0] == "url"
 
 
-@dataclass(frozen=True)
 class LineTemplate:
     """A file line encoded once per snapshot: every answer fills in only what it signs anew, the URL and its expiry.
 
-    Laid out by ``file_line`` itself, so a filled template is the very line ``line_text(file_line(...))`` gives."""
+    Laid out by ``file_line`` itself, so a filled template is the very line ``line_text(file_line(...))`` gives.
+    Slotted, with a plain constructor: a cold query of a large table makes one per file."""
 
-    head: str
-    middle: str
-    tail: str
-    url_first: bool  # parquet lines carry the URL before the expiry, delta lines after it
+    __slots__ = ("head", "middle", "tail", "url_first", "url_path")
+
+    def __init__(self, head: str, middle: str, tail: str, url_first: bool, url_path: str) -> None:
+        self.head, self.middle, self.tail = head, middle, tail  # before, between and after the URL and expiry
+        self.url_first = url_first
+        self.url_path = url_path  # the file's path as its signed URLs carry it (percent-encoded), kept with the line
 
     @classmethod
-    def of(cls, fmt: str, f: FileLine) -> LineTemplate:
-        pieces, holes = _layout(fmt, f.kind, f.stats is not None, f.version, f.timestamp)
-        values = {"id": encode_basestring_ascii(f.file_id), "size": str(f.size),
-                  "partitionValues": compact_json(dict(f.partition_values)),
-                  "modificationTime": str(f.modification_time)}
-        if f.stats is not None:
-            values["stats"] = encode_basestring_ascii(f.stats)
-        parts: list[str] = []
-        current = [pieces[0]]
-        for hole, piece in zip(holes, pieces[1:]):
-            if hole in ("url", "expirationTimestamp"):
-                parts.append("".join(current))
-                current = []
-            else:
-                current.append(values[hole])
-            current.append(piece)
-        parts.append("".join(current))
-        head, middle, tail = parts
-        return cls(head, middle, tail, holes.index("url") < holes.index("expirationTimestamp"))
+    def of(cls, fmt: str, f: FileLine, url_path: str = "") -> LineTemplate:
+        return file_templates(fmt, f.kind, f.version, f.timestamp,
+                              [(f.file_id, f.partition_values, f.size, f.stats, f.modification_time, url_path)])[0]
 
     def fill(self, url: str, expiration_ms: int) -> str:
         quoted = encode_basestring_ascii(url)
         if self.url_first:
             return f"{self.head}{quoted}{self.middle}{expiration_ms}{self.tail}"
         return f"{self.head}{expiration_ms}{self.middle}{quoted}{self.tail}"
+
+
+# What a template keeps of one file: id, partition values, size, stats string (None: none), modification time, and
+# its path as its URLs carry it.
+TemplateFile = tuple[str, Mapping[str, "str | None"], int, "str | None", int, str]
+
+
+def file_templates(fmt: str, kind: str, version: int | None, timestamp: int | None,
+                   files: Sequence[TemplateFile]) -> list[LineTemplate]:
+    """The templates of many files' lines at once (a cold query of a large table makes one per file)."""
+    layouts = {stats: _layout(fmt, kind, stats, version, timestamp) for stats in (True, False)}
+    out = []
+    for file_id, partition_values, size, stats, modification_time, url_path in files:
+        layout, url_first = layouts[stats is not None]
+        head, middle, tail = layout.format_map({
+            "id": encode_basestring_ascii(file_id), "size": size, "modificationTime": modification_time,
+            "partitionValues": compact_json(partition_values if type(partition_values) is dict
+                                            else dict(partition_values)),
+            "stats": "" if stats is None else encode_basestring_ascii(stats)}).split("\x00")
+        out.append(LineTemplate(head, middle, tail, url_first, url_path))
+    return out
 
 
 def end_stream_line(min_url_expiration_ms: int | None, *, next_page_token: str | None = None,

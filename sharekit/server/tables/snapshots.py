@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,9 +22,10 @@ from urllib.parse import unquote
 
 from sharekit.server.errors import BadRequest
 from sharekit.server.settings import SNAPSHOT_CACHE_FILES, SNAPSHOT_CACHE_SIZE, SNAPSHOT_INDEXES
-from sharekit.server.tables import changes
+from sharekit.server.tables import changes, collector
 from sharekit.server.tables.changes import ChangeFile
-from sharekit.server.tables.stats import FileFacts, file_facts, flatten, partition_string, stats_json
+from sharekit.server.tables.column_stats import ColumnStats, struct_rows
+from sharekit.server.tables.stats import FileFacts, file_facts, flatten, partition_string
 
 # Table features whose files cannot be listed as they are: deletion vectors hide rows inside files (deltalake
 # reports the files without their vectors) and column mapping renames columns inside them. Serving such a table
@@ -37,13 +39,17 @@ ABSENT: object = object()
 IndexKey = tuple[object, ...]
 
 
-@dataclass(frozen=True)
+_UNKNOWN: Any = object()  # facts not computed yet
+
+
+@dataclass(slots=True)
 class FileEntry:
     """One data file of a snapshot (``path`` is relative to the table folder, decoded: the name on disk).
 
-    The ``stats`` string and the predicate ``facts`` are built on first use, from the statistics as deltalake gives
-    them (``raw_stats``): the first load no longer pays for them (a 100,000-file load took about half as long), and
-    a snapshot whose queries never need them does not hold them."""
+    Its statistics stay in the snapshot's columns (``stats``, at ``row``) until a query needs them: the first load
+    no longer pays for a stats string or predicate facts per file, and a snapshot whose queries never need them
+    does not hold them. A snapshot makes one per file and shares them between threads: slotted, and never changed
+    once made (not frozen only because a frozen dataclass's constructor costs five times as much)."""
 
     path: str
     log_path: str  # as written in the Delta log (URL-encoded)
@@ -53,32 +59,30 @@ class FileEntry:
     partition_typed: dict[str, Any]
     num_records: int | None
     stats_text: str | None = None  # the stats string, when known up front (materialised views)
-    raw_stats: tuple[Any, Any, Any] | None = None  # (min, max, null_count) from the log's add action
+    stats: ColumnStats | None = None  # the statistics of the snapshot's files, as the log gives them
+    row: int = 0  # this file's row in ``stats``
+    _facts: FileFacts | None = field(default=_UNKNOWN, init=False, repr=False, compare=False)
 
     @property
     def file_id(self) -> str:
         return hashlib.md5(self.log_path.encode()).hexdigest()
 
-    @cached_property
+    @property
     def stats_json(self) -> str | None:
-        return self.stats_string()
+        return self.stats_text if self.stats is None else self.stats.text(self.row)
 
-    def stats_string(self) -> str | None:
-        """The stats string, without keeping it (a snapshot query keeps it inside the file's encoded line)."""
-        if "stats_json" in self.__dict__:
-            return self.stats_json
-        if self.raw_stats is None:
-            return self.stats_text
-        low, high, nulls = self.raw_stats
-        return stats_json({"num_records": self.num_records, "min": low, "max": high, "null_count": nulls})
-
-    @cached_property
+    @property
     def facts(self) -> FileFacts | None:
         """For predicate evaluation; None when the log had nothing for this file (every predicate keeps it)."""
-        if self.raw_stats is None:
-            return None
-        low, high, nulls = self.raw_stats
-        return file_facts(self.partition_values, self.num_records, flatten(low), flatten(high), flatten(nulls))
+        facts = self._facts
+        if facts is _UNKNOWN:
+            facts = None
+            if self.stats is not None:
+                low, high, nulls = self.stats.raw(self.row)
+                facts = file_facts(self.partition_values, self.num_records, flatten(low), flatten(high),
+                                   flatten(nulls))
+            self._facts = facts  # computed once, the same by any thread
+        return facts
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,7 @@ class Snapshot:
     @cached_property
     def without_facts(self) -> tuple[int, ...]:
         """Positions of the files the log has no statistics for (every predicate keeps them)."""
-        return tuple(position for position, entry in enumerate(self.files) if entry.raw_stats is None)
+        return tuple(position for position, entry in enumerate(self.files) if entry.stats is None)
 
     @property
     def partition_columns(self) -> list[str]:
@@ -139,44 +143,37 @@ class Snapshot:
         return str(self.metadata["configuration"].get("delta.enableChangeDataFeed", "")).lower() == "true"
 
 
+def stats_texts(entries: Sequence[FileEntry]) -> list[str | None]:
+    """The stats strings of many files of one snapshot, asked for together (``ColumnStats.texts``)."""
+    shared = entries[0].stats if entries else None
+    if shared is None or any(entry.stats is not shared for entry in entries):
+        return [entry.stats_json for entry in entries]
+    return shared.texts([entry.row for entry in entries])
+
+
 def _file_entries(adds: Any) -> tuple[FileEntry, ...]:
     """The files of deltalake's add actions (a pyarrow table), read column by column: a row-wise ``to_pylist``
-    built a dict per row and per struct and took most of a 100,000-file load."""
+    built a dict per row and per struct and took most of a 100,000-file load. Statistics stay in their columns."""
     import pyarrow as pa
 
     count = adds.num_rows
-    typed = _struct_rows(adds, "partition", count)
+    typed = struct_rows(adds.column("partition").combine_chunks() if "partition" in adds.column_names else None,
+                        count)
     fields = adds.schema.field("partition").type if "partition" in adds.column_names else []
     strings = all(pa.types.is_string(f.type) or pa.types.is_large_string(f.type) for f in fields)
     values = typed if strings else [{k: partition_string(v) for k, v in row.items()} for row in typed]
-    paths = _column(adds, "path", count)
+    records = _column(adds, "num_records", count)
+    stats = ColumnStats.of_adds(adds, records)
     return tuple(
         FileEntry(unquote(log_path) if "%" in log_path else log_path, log_path, int(size), int(modified or 0),
-                  partition_values, partition_typed, records, None, (low, high, nulls))
-        for log_path, size, modified, partition_values, partition_typed, records, low, high, nulls in zip(
-            paths, _column(adds, "size_bytes", count), _column(adds, "modification_time", count), values, typed,
-            _column(adds, "num_records", count), _struct_rows(adds, "min", count), _struct_rows(adds, "max", count),
-            _struct_rows(adds, "null_count", count)))
+                  partition_values, partition_typed, num_records, None, stats, row)
+        for row, (log_path, size, modified, partition_values, partition_typed, num_records) in enumerate(zip(
+            _column(adds, "path", count), _column(adds, "size_bytes", count),
+            _column(adds, "modification_time", count), values, typed, records)))
 
 
 def _column(adds: Any, name: str, count: int) -> list[Any]:
     return adds.column(name).to_pylist() if name in adds.column_names else [None] * count
-
-
-def _struct_rows(adds: Any, name: str, count: int) -> list[dict[str, Any]]:
-    """A struct column as one dict per row, as ``to_pylist`` gives them ({} where the column or the row is null),
-    from the columns of its fields."""
-    if name not in adds.column_names or count == 0:
-        return [{} for _ in range(count)]
-    column = adds.column(name).combine_chunks()
-    names = [f.name for f in column.type]
-    rows = [dict(zip(names, row)) for row in zip(*(child.to_pylist() for child in column.flatten()))] \
-        if names else [{} for _ in range(count)]
-    if column.null_count:
-        for position, valid in enumerate(column.is_valid().to_pylist()):
-            if not valid:
-                rows[position] = {}
-    return rows
 
 
 def _raw_protocol(table: Any) -> dict[str, Any]:
@@ -211,6 +208,13 @@ def _raw_metadata(table: Any) -> dict[str, Any]:
         "configuration": dict(meta.configuration),
         "createdTime": meta.created_time,
     }
+
+
+def import_readers() -> None:
+    """Imports what reading a table needs (deltalake, pyarrow: a seventh of a second), so that a server can do it
+    once it listens, in the background, rather than in its first query."""
+    import deltalake  # noqa: F401
+    import pyarrow  # noqa: F401
 
 
 class SnapshotCache:
@@ -291,13 +295,15 @@ class SnapshotCache:
         try:
             latest = self._tables.get(path)  # under the path lock: reuse the open table when it is that version
             table = latest if latest is not None and latest.version() == version else DeltaTable(path, version=version)
-            adds = pa.table(table.get_add_actions(flatten=False))
+            # through the Arrow stream interface: ``pa.table`` of it would import pandas (a fifth of a second)
+            adds = pa.RecordBatchReader.from_stream(table.get_add_actions(flatten=False)).read_all()
             protocol, metadata = _raw_protocol(table), _raw_metadata(table)
         except (DeltaError, OSError) as err:
             raise BadRequest(f"version {version} of the table cannot be read", "INVALID_PARAMETER_VALUE") from err
         refuse_unsupported_features(protocol, metadata)
         timestamps = dict(self.history(path))
-        files = _file_entries(adds)
+        with collector.paused():
+            files = _file_entries(adds)
         return Snapshot(path, version, timestamps.get(version, 0), protocol, metadata, files)
 
     def history(self, path: str) -> list[tuple[int, int]]:

@@ -54,18 +54,6 @@ def utc_millis_text(moment: dt.datetime) -> str:
 _COMPACT = json.JSONEncoder(separators=(",", ":"))  # one encoder: ``json.dumps`` with options builds one per call
 
 
-def stats_json(row: Mapping[str, Any]) -> str | None:
-    """The ``stats`` string of a file (``numRecords``, ``minValues``, ``maxValues``, ``nullCount``) from a row of
-    deltalake's add actions; None when the log has no statistics for it."""
-    num_records = row.get("num_records")
-    if num_records is None:
-        return None
-    stats: dict[str, Any] = {"numRecords": num_records}
-    for wire, key in (("minValues", "min"), ("maxValues", "max"), ("nullCount", "null_count")):
-        stats[wire] = _stat_values(row.get(key) or {})
-    return compact_json(stats)
-
-
 def compact_json(value: Any) -> str:
     """``json.dumps(value, separators=(",", ":"))``, the same text; strings, ints, finite floats, booleans, None
     and dicts of them without the encoder's set-up per call (a stats string is built for every file)."""
@@ -77,29 +65,10 @@ def compact_json(value: Any) -> str:
     if kind is float and math.isfinite(value):
         return float.__repr__(value)
     if kind is dict and all(type(k) is str for k in value):
-        return "{" + ",".join(f"{encode_basestring_ascii(k)}:{compact_json(v)}" for k, v in value.items()) + "}"
+        return "{" + ",".join([f"{encode_basestring_ascii(k)}:"
+                               f"{encode_basestring_ascii(v) if type(v) is str else compact_json(v)}"
+                               for k, v in value.items()]) + "}"  # strings (partition values) without a call
     return _COMPACT.encode(value)
-
-
-_AS_IS = frozenset({int, str, bool})
-
-
-def _stat_values(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The non-null statistics of one kind, as JSON values; the common types without a call per value (this runs
-    for every file of a snapshot)."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        kind = type(value)
-        if kind in _AS_IS:
-            out[key] = value
-        elif kind is float:
-            if not math.isnan(value):  # NaN tells nothing about a range
-                out[key] = value
-        elif value is not None:
-            converted = _stat_value(value)
-            if converted is not None:
-                out[key] = converted
-    return out
 
 
 def flatten(values: dict[str, Any] | None, prefix: str = "") -> dict[str, Any]:
@@ -113,9 +82,10 @@ def flatten(values: dict[str, Any] | None, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _stat_value(value: Any) -> Any:
+def stat_value(value: Any) -> Any:
+    """A statistic as a JSON value (None: nothing to tell); a struct's fields keep their nulls."""
     if isinstance(value, dict):
-        return {k: _stat_value(v) for k, v in value.items() if v is not None}
+        return {k: stat_value(v) for k, v in value.items() if v is not None}
     if isinstance(value, dt.datetime):
         return utc_millis_text(value)
     if isinstance(value, dt.date):
