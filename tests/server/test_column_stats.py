@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sharekit.server.tables import collector
-from sharekit.server.tables.column_stats import ColumnStats, struct_rows
+from sharekit.server.tables.column_stats import ColumnStats, python_values, struct_rows
 from sharekit.server.tables.stats import utc_millis_text
 
 UTC = dt.timezone.utc
@@ -106,6 +106,21 @@ def test_column_texts_are_the_per_file_rule(table: tuple[list[int | None], list[
         assert repr(stats.raw(row)) == repr(per_file)  # (NaN is not equal to itself)
     assert stats.texts(range(len(records))) == expected  # all at once, column by column
     assert [stats.text(row) for row in range(len(records))] == expected  # from the texts made
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([(pa.int64(), st.integers(-(2**63), 2**63 - 1)), (pa.int16(), st.integers(-(2**15), 2**15 - 1)),
+                        (pa.uint32(), st.integers(0, 2**32 - 1)), (pa.float32(), st.floats(width=32)),
+                        (pa.float64(), st.floats()), (pa.string(), TEXTS)]).flatmap(
+    lambda kind: st.tuples(st.just(kind[0]), st.lists(st.one_of(st.none(), kind[1]), max_size=20),
+                           st.integers(0, 20), st.integers(0, 20))))
+def test_python_values_are_to_pylist(case: tuple[Any, list[Any], int, int]) -> None:
+    """Numbers without a null are read from the data buffer: the same values, from any slice of an array."""
+    kind, values, start, length = case
+    column = pa.array(values, kind).slice(start, length)
+    complete = pa.array([v for v in values if v is not None], kind).slice(start, length)
+    for array in (column, complete):
+        assert repr(python_values(array)) == repr(array.to_pylist())
 
 
 def test_struct_rows_are_to_pylist() -> None:

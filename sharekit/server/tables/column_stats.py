@@ -97,6 +97,26 @@ def struct_rows(column: Any, count: int) -> list[dict[str, Any]]:
     return rows
 
 
+_NUMPY_NAMES = {"float": "float32", "double": "float64"}  # Arrow's names where NumPy's differ
+
+
+def python_values(column: Any) -> list[Any]:
+    """``to_pylist()`` of an Arrow array; for numbers without a null, from a NumPy view of the data buffer (many
+    times as fast; ``to_numpy`` would import pandas, a fifth of a second)."""
+    import pyarrow as pa
+
+    kind = column.type
+    if column.null_count == 0 and (pa.types.is_integer(kind) or pa.types.is_float32(kind)
+                                   or pa.types.is_float64(kind)):
+        import numpy as np
+
+        dtype = np.dtype(_NUMPY_NAMES.get(str(kind), str(kind)))
+        data = np.frombuffer(column.buffers()[1], dtype=dtype, count=len(column),
+                             offset=column.offset * dtype.itemsize)
+        return data.tolist()  # type: ignore[no-any-return]
+    return column.to_pylist()  # type: ignore[no-any-return]
+
+
 def stats_texts(num_records: Sequence[int | None], columns: Sequence[Any]) -> list[str | None]:
     """``stats.stats_json`` of every file, column by column."""
     count = len(num_records)
@@ -112,7 +132,9 @@ def _object_texts(column: Any, count: int, *, nested: bool = False) -> list[str]
         return ["{}"] * count
     fields = [_member_texts(encode_basestring_ascii(field.name) + ":", child, nested)
               for field, child in zip(column.type, column.flatten())]
-    return ["{" + ",".join(filter(None, members)) + "}" for members in zip(*fields)]
+    if any(None in members for members in fields):
+        return ["{" + ",".join(filter(None, members)) + "}" for members in zip(*fields)]
+    return ["{" + text + "}" for text in map(",".join, zip(*fields))]  # every file has every value: the usual
 
 
 def _member_texts(key: str, column: Any, nested: bool) -> list[str | None]:
@@ -125,14 +147,19 @@ def _member_texts(key: str, column: Any, nested: bool) -> list[str | None]:
         valid = column.is_valid().to_pylist()
         return [key + text if ok else None
                 for text, ok in zip(_object_texts(column, len(column), nested=True), valid)]
-    values = column.to_pylist()
+    values = python_values(column)
+    complete = column.null_count == 0
     if pa.types.is_integer(kind):
-        return [None if v is None else key + str(v) for v in values]
+        return list(map(key.__add__, map(str, values))) if complete else \
+            [None if v is None else key + str(v) for v in values]
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        return [None if v is None else key + encode_basestring_ascii(v) for v in values]
+        return list(map(key.__add__, map(encode_basestring_ascii, values))) if complete else \
+            [None if v is None else key + encode_basestring_ascii(v) for v in values]
     if pa.types.is_boolean(kind):
         return [None if v is None else key + ("true" if v else "false") for v in values]
     if pa.types.is_floating(kind):
+        if complete and all(map(math.isfinite, values)):
+            return list(map(key.__add__, map(float.__repr__, values)))
         nan = key + "null" if nested else None
         return [None if v is None else key + float.__repr__(v) if math.isfinite(v) else nan if math.isnan(v)
                 else key + compact_json(v) for v in values]

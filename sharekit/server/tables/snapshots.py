@@ -24,7 +24,7 @@ from sharekit.server.errors import BadRequest
 from sharekit.server.settings import SNAPSHOT_CACHE_FILES, SNAPSHOT_CACHE_SIZE, SNAPSHOT_INDEXES
 from sharekit.server.tables import changes, collector
 from sharekit.server.tables.changes import ChangeFile
-from sharekit.server.tables.column_stats import ColumnStats, struct_rows
+from sharekit.server.tables.column_stats import ColumnStats, python_values, struct_rows
 from sharekit.server.tables.stats import FileFacts, file_facts, flatten, partition_string
 
 # Table features whose files cannot be listed as they are: deletion vectors hide rows inside files (deltalake
@@ -173,7 +173,7 @@ def _file_entries(adds: Any) -> tuple[FileEntry, ...]:
 
 
 def _column(adds: Any, name: str, count: int) -> list[Any]:
-    return adds.column(name).to_pylist() if name in adds.column_names else [None] * count
+    return python_values(adds.column(name).combine_chunks()) if name in adds.column_names else [None] * count
 
 
 def _raw_protocol(table: Any) -> dict[str, Any]:
@@ -211,9 +211,10 @@ def _raw_metadata(table: Any) -> dict[str, Any]:
 
 
 def import_readers() -> None:
-    """Imports what reading a table needs (deltalake, pyarrow: a seventh of a second), so that a server can do it
-    once it listens, in the background, rather than in its first query."""
+    """Imports what reading a table needs (deltalake, pyarrow, NumPy: a third of a second), so that a server can do
+    it once it listens, in the background, rather than in its first query."""
     import deltalake  # noqa: F401
+    import numpy  # noqa: F401
     import pyarrow  # noqa: F401
 
 
