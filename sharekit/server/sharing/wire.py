@@ -166,9 +166,9 @@ _HOLES = re.compile("|".join(re.escape(text) for text in _HOLE_TEXT))
 
 @lru_cache(maxsize=256)
 def _layout(fmt: str, kind: str, stats: bool, version: int | None, timestamp: int | None) -> tuple[str, bool]:
-    """A file line as a format string with a field for each of the file's own values and ``\x00`` where the URL
-    and the expiry go (the line's text holds no other ``\x00``: JSON escapes it), made from ``file_line``
-    itself; and whether the URL comes first (parquet lines carry it before the expiry, delta lines after it)."""
+    """A file line as a format string with a field for each of the file's own values and a NUL where the URL and
+    the expiry go (the line's text holds no other NUL: JSON escapes it), made from ``file_line`` itself; and
+    whether the URL comes first (parquet lines carry it before the expiry, delta lines after it)."""
     text = line_text(file_line(fmt, FileLine(kind, _TEXT_MARKS["url"], _TEXT_MARKS["id"], _PARTITION_MARK,
                                              _INT_MARKS["size"], _INT_MARKS["expirationTimestamp"],
                                              _TEXT_MARKS["stats"] if stats else None, version, timestamp,
