@@ -36,7 +36,7 @@ def serve(home: Path, *, host: str = "127.0.0.1", port: int = 0, demo: bool = Fa
         state.close()
 
     app = create_app(state, on_shutdown=[shutdown])
-    protocol = http_protocol(http)
+    protocol = http_protocol(http, quick=app.quick_answer)
     config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_keep_alive=settings.KEEP_ALIVE_S,
                             http=protocol, loop="auto",
                             limit_concurrency=settings.MAX_CONCURRENCY,

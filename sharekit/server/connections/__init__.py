@@ -20,21 +20,26 @@ disconnect (``REQUEST_INCOMPLETE`` in the audit log).
 from __future__ import annotations
 
 import importlib.util
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 HttpName = Literal["auto", "httptools", "h11"]
 HTTP_NAMES: tuple[HttpName, ...] = ("auto", "httptools", "h11")
 
 
-def http_protocol(name: HttpName = "auto") -> type:
-    """The guarded protocol class for ``uvicorn.Config(http=…)``: ``auto`` is httptools when it is installed."""
+def http_protocol(name: HttpName = "auto", quick: Callable[[dict[str, Any]], Any] | None = None) -> type:
+    """The guarded protocol class for ``uvicorn.Config(http=…)``: ``auto`` is httptools when it is installed.
+    ``quick`` is the app's answer from a request head alone (``direct``), which the httptools protocol writes
+    without an ASGI cycle; h11 leaves every request to the app."""
     if name == "auto":
         name = "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
     # Imported on demand: each protocol module loads its parser (and uvicorn), which only `serve` needs.
     if name == "httptools":
         from sharekit.server.connections.httptools_guarded import GuardedHttpToolsProtocol
 
-        return GuardedHttpToolsProtocol
+        if quick is None:
+            return GuardedHttpToolsProtocol
+        return type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,), {"quick": staticmethod(quick)})
     from sharekit.server.connections.h11_guarded import GuardedH11Protocol
 
     return GuardedH11Protocol

@@ -12,6 +12,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from sharekit.server.connections.direct import DirectAnswers
 from sharekit.server.connections.guard import Guard, Phase, evict_idle
 from sharekit.server.settings import BODY_TIMEOUT_S, HEADER_TIMEOUT_S, MAX_INCOMPLETE_EVENT_BYTES
 
@@ -20,8 +21,9 @@ class HeadTooLarge(Exception):
     """Raised inside a parser callback: httptools turns it into a parser error, which uvicorn answers with 400."""
 
 
-class GuardedHttpToolsProtocol(Guard, HttpToolsProtocol):
-    """uvicorn's httptools protocol plus the deadlines, the idle bound and the head size limit."""
+class GuardedHttpToolsProtocol(Guard, DirectAnswers, HttpToolsProtocol):
+    """uvicorn's httptools protocol plus the deadlines, the idle bound, the head size limit, and the app's quick
+    answers written directly (``direct``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -31,6 +33,7 @@ class GuardedHttpToolsProtocol(Guard, HttpToolsProtocol):
         self._head_parsed = 0  # bytes of the current head's URL and complete header lines
         self._head_spanned = 0  # bytes of the chunks that were all head (what the parser holds of a long line)
         self._head_done_in_chunk = False
+        self._direct = False  # the current request was answered directly; its message has not ended yet
 
     def _phase(self) -> Phase:
         return self._current
@@ -79,11 +82,25 @@ class GuardedHttpToolsProtocol(Guard, HttpToolsProtocol):
         self._current, self._head_begun, self._idle_since = "body", False, None
         self._head_done_in_chunk = True
         self._cancel()  # the body deadline is armed after the chunk unless the message completes in it
+        if self._answer_directly():
+            self._direct = True
+            return
         super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self._direct:  # (a direct answer is only for a request without a body)
+            super().on_body(body)
 
     def on_message_complete(self) -> None:
         self._current = "busy"
         self._cancel()
+        if self._direct:  # no cycle: the answer is out; finish as uvicorn finishes a response
+            self._direct = False
+            if self._direct_close:
+                self.transport.close()
+            else:
+                self.on_response_complete()
+            return
         super().on_message_complete()
 
     def on_response_complete(self) -> None:

@@ -190,7 +190,10 @@ def serve_file(call: Call[SignedFile]) -> Response:
 INLINE_BYTES = 128 * 1024  # HEADs and ranges up to this size are answered on the event loop (page-cache reads)
 
 
-def inline_answer(state: ServerState, scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]  # status, headers (content-length included), body
+
+
+def inline_answer(state: ServerState, scope: Scope) -> Answer | None:
     """The whole answer to a HEAD or a small single-range GET of a *valid* signed URL, computed without routing
     or a thread hop; None for anything else (a bad or expired signature, a missing file, a larger read), which
     then takes the normal route — where refusals are audited and every case is answered as before. The checks are
@@ -208,6 +211,8 @@ def inline_answer(state: ServerState, scope: Scope) -> tuple[int, list[tuple[byt
     headers = dict(scope.get("headers") or [])
     wanted = headers.get(b"range")
     if (method == "GET" and wanted is None) or b"if-range" in headers:
+        return None
+    if b"content-length" in headers or b"transfer-encoding" in headers:  # a body: the body limit judges it first
         return None
     target = _resolve(state, SignedFile(area, key, relative))
     try:
