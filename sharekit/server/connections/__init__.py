@@ -33,13 +33,13 @@ def http_protocol(name: HttpName = "auto", quick: Callable[[dict[str, Any]], Any
     without an ASGI cycle; h11 leaves every request to the app."""
     if name == "auto":
         name = "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
-    # Imported on demand: each protocol module loads its parser (and uvicorn), which only `serve` needs.
     if name == "httptools":
+        # Imported on demand: each protocol module loads its parser (and uvicorn), which only `serve` needs.
         from sharekit.server.connections.httptools_guarded import GuardedHttpToolsProtocol
 
         if quick is None:
             return GuardedHttpToolsProtocol
         return type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,), {"quick": staticmethod(quick)})
-    from sharekit.server.connections.h11_guarded import GuardedH11Protocol
+    from sharekit.server.connections.h11_guarded import GuardedH11Protocol  # on demand too (h11, uvicorn)
 
     return GuardedH11Protocol
