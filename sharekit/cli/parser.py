@@ -19,6 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=0, help="port (0 = any free port)")
     serve.add_argument("--demo", action="store_true", help="create the demo catalog 'main' on start")
     serve.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--http", default="auto", choices=["auto", "httptools", "h11"],
+                       help="HTTP parser (default auto: httptools when installed, else h11)")
 
     demo = sub.add_parser("demo", help="a headless end-to-end run: share, recipient, read, usage")
     demo.add_argument("--home", default=None, help="state folder (default: a fresh temporary folder; with "

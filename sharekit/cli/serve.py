@@ -9,5 +9,6 @@ from sharekit.server.runtime import serve as run_server
 
 
 def serve(args: argparse.Namespace) -> int:
-    run_server(Path(args.home), host=args.host, port=args.port, demo=args.demo, log_level=args.log_level)
+    run_server(Path(args.home), host=args.host, port=args.port, demo=args.demo, log_level=args.log_level,
+               http=args.http)
     return 0

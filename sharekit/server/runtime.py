@@ -12,6 +12,7 @@ from pathlib import Path
 from sharekit.server import settings
 from sharekit.server.admin.demo_tables import create_demo_tables
 from sharekit.server.app import create_app
+from sharekit.server.connections import HttpName, http_protocol
 from sharekit.server.home import PRIVATE_UMASK, Home
 from sharekit.server.state import build_state
 from sharekit.server.tables.snapshots import import_readers
@@ -19,7 +20,10 @@ from sharekit.server.tables.snapshots import import_readers
 log = logging.getLogger("sharekit.server")
 
 
-def serve(home: Path, *, host: str = "127.0.0.1", port: int = 0, demo: bool = False, log_level: str = "warning") -> None:
+def serve(home: Path, *, host: str = "127.0.0.1", port: int = 0, demo: bool = False, log_level: str = "warning",
+          http: HttpName = "auto") -> None:
+    """``http`` picks the guarded protocol (``connections.http_protocol``); the event loop is uvicorn's ``auto``
+    (uvloop when installed)."""
     import uvicorn
 
     make_private(Home(home))
@@ -34,18 +38,15 @@ def serve(home: Path, *, host: str = "127.0.0.1", port: int = 0, demo: bool = Fa
         state.close()
 
     app = create_app(state, on_shutdown=[shutdown])
-    # Imported here, like uvicorn itself: the protocol subclasses uvicorn's, and importing this module (the CLI
-    # does) must not load the web server.
-    from sharekit.server.connections import GuardedH11Protocol
-
+    protocol = http_protocol(http, quick=app.quick_answer)
     config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_keep_alive=settings.KEEP_ALIVE_S,
-                            http=GuardedH11Protocol,
+                            http=protocol, loop="auto",
                             limit_concurrency=settings.MAX_CONCURRENCY,
                             h11_max_incomplete_event_size=settings.MAX_INCOMPLETE_EVENT_BYTES)
     server = uvicorn.Server(config)
     threading.Thread(target=import_readers, name="sharekit-import-readers", daemon=True).start()
     state.home.write_server_info(info)
-    log.warning("sharekit server listening on %s (home %s)", base_url, home)
+    log.warning("sharekit server listening on %s (home %s, %s)", base_url, home, protocol.__name__)
     server.run(sockets=[sock])
 
 

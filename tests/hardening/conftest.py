@@ -44,9 +44,10 @@ class ServerProcess:
     """``python -m sharekit serve`` on a fixed loopback port, so clients (and the SDK's retries) reach the
     restarted server at the same address."""
 
-    def __init__(self, home: Path, port: int) -> None:
+    def __init__(self, home: Path, port: int, http: str = "auto") -> None:
         self.home = home
         self.port = port
+        self.http = http  # the HTTP protocol (``sharekit serve --http``)
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
@@ -63,7 +64,8 @@ class ServerProcess:
     def start(self) -> ServerProcess:
         with open(self.home / "server.log", "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "sharekit", "serve", "--home", str(self.home), "--port", str(self.port)],
+                [sys.executable, "-m", "sharekit", "serve", "--home", str(self.home), "--port", str(self.port),
+                 "--http", self.http],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         self.starts += 1
         deadline = time.monotonic() + 60

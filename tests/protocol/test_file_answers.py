@@ -5,12 +5,15 @@ If-Range, unsatisfiable ranges, large files) still goes through FileResponse. Ch
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sharekit.server.security import signing
 from sharekit.server.sharing.routes import files
@@ -145,3 +148,24 @@ def test_the_fast_path_checks_every_url(local_app: tuple[InProcess, Clock, str, 
     state.audit.flush()
     refused = [e for e in audit_events(state) if e["action_name"] == "deltaSharingGetFile"]
     assert len(refused) >= 3 and all(e["response"]["status_code"] == 403 for e in refused)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aX=&%+;2e-_.Zs", max_size=40))
+def test_the_quick_query_parse_is_parse_qs(text: str) -> None:
+    """The signature's query parse (``files._query``) reads every query as ``parse_qs`` does."""
+    assert files._query(text) == parse_qs(text)
+
+
+def test_stat_headers_follow_the_file_version(tmp_path: Path) -> None:
+    """The encoded stat headers are kept per (mtime, size): a rewritten file gets its own ETag and date."""
+    target = tmp_path / "f.parquet"
+    target.write_bytes(b"PAR1")
+    first = files._encoded_stat_headers(os.stat(target))
+    assert first is files._encoded_stat_headers(os.stat(target))
+    assert dict(first) == {k.encode(): v.encode() for k, v in
+                           {**files._stat_headers(os.stat(target)), "content-type": files.MEDIA_TYPE}.items()}
+    target.write_bytes(b"PAR1PAR1")
+    os.utime(target, (1_700_000_000, 1_700_000_000))
+    second = dict(files._encoded_stat_headers(os.stat(target)))
+    assert second[b"etag"] != dict(first)[b"etag"] and second[b"last-modified"] != dict(first)[b"last-modified"]

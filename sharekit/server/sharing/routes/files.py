@@ -74,6 +74,13 @@ def signed_file(request: Request, state: ServerState, audit: RequestAudit) -> Si
 
 def _resolve(state: ServerState, signed: SignedFile) -> Path | None:
     """The file on disk, or None when the path leaves its area's folder."""
+    located = _located(state, signed)
+    return None if located is None else Path(located[0])
+
+
+def _located(state: ServerState, signed: SignedFile) -> tuple[str, os.stat_result | None] | None:
+    """``_resolve``'s path, with the file's own status when the walk already has it (no symlink on the way: the
+    last ``lstat`` is its ``stat``); None when the path leaves its area's folder."""
     relative = signed.relative
     parts = relative.split("/")
     if not relative or any(p in ("", ".", "..") or p.startswith(FORBIDDEN_SEGMENTS) for p in parts) \
@@ -92,14 +99,15 @@ def _resolve(state: ServerState, signed: SignedFile) -> Path | None:
     for part in parts:  # no "..", "." or "" segments: the path stays inside unless a symlink leads out
         current = f"{current}/{part}"
         try:
-            if stat.S_ISLNK(os.lstat(current).st_mode):
-                break  # a symlink: check where the whole path really leads
+            info = os.lstat(current)
         except OSError:
-            return Path(real_root, relative)  # missing: the caller answers 404
+            return os.path.join(real_root, relative), None  # missing: the caller answers 404
+        if stat.S_ISLNK(info.st_mode):
+            break  # a symlink: check where the whole path really leads
     else:
-        return Path(current)
+        return current, info
     target = os.path.realpath(os.path.join(real_root, relative))
-    return Path(target) if target.startswith(real_root + os.sep) else None
+    return (target, None) if target.startswith(real_root + os.sep) else None
 
 
 _ROOTS: dict[str, tuple[float, str]] = {}  # area folder -> (when resolved, real path)
@@ -142,10 +150,28 @@ def _stat_headers(info: os.stat_result) -> dict[str, str]:
             "last-modified": formatdate(info.st_mtime, usegmt=True), "etag": f'"{etag}"'}
 
 
-def _read(target: Path, start: int, length: int) -> bytes:
-    with open(target, "rb") as handle:
-        handle.seek(start)
-        return handle.read(length)
+def _read(target: Path | str, start: int, length: int) -> bytes:
+    descriptor = os.open(target, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        return os.pread(descriptor, length, start)
+    finally:
+        os.close(descriptor)
+
+
+_ENCODED: dict[tuple[float, int], list[tuple[bytes, bytes]]] = {}  # (mtime, size) -> the stat headers, encoded
+ENCODED_KEPT = 4096
+
+
+def _encoded_stat_headers(info: os.stat_result) -> list[tuple[bytes, bytes]]:
+    """``_stat_headers`` and the content type, as the server sends them (an MD5 and a date format per request
+    were a fifth of a HEAD's work: kept per file version)."""
+    key = (info.st_mtime, info.st_size)
+    known = _ENCODED.get(key)
+    if known is None:
+        if len(_ENCODED) >= ENCODED_KEPT:
+            _ENCODED.clear()
+        known = _ENCODED[key] = _encoded({**_stat_headers(info), "content-type": MEDIA_TYPE})
+    return known
 
 
 def _small_answer(request: Request, target: Path, info: os.stat_result) -> Response | None:
@@ -190,7 +216,10 @@ def serve_file(call: Call[SignedFile]) -> Response:
 INLINE_BYTES = 128 * 1024  # HEADs and ranges up to this size are answered on the event loop (page-cache reads)
 
 
-def inline_answer(state: ServerState, scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]  # status, headers (content-length included), body
+
+
+def inline_answer(state: ServerState, scope: Scope) -> Answer | None:
     """The whole answer to a HEAD or a small single-range GET of a *valid* signed URL, computed without routing
     or a thread hop; None for anything else (a bad or expired signature, a missing file, a larger read), which
     then takes the normal route — where refusals are audited and every case is answered as before. The checks are
@@ -200,7 +229,7 @@ def inline_answer(state: ServerState, scope: Scope) -> tuple[int, list[tuple[byt
     key, _, relative = remainder.partition("/")
     if method not in ("GET", "HEAD") or area not in signing.AREAS or not key or not relative:
         return None
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    query = _query(scope.get("query_string", b"").decode("latin-1"))
     expires, signature = query.get(signing.EXPIRES_KEY), query.get(signing.SIGNATURE_KEY)
     if not expires or not signature or len(expires) > 1 or len(signature) > 1 or signing.verify(
             state.secret, path, expires[0], signature[0], state.now_ms()) is not None:
@@ -209,24 +238,43 @@ def inline_answer(state: ServerState, scope: Scope) -> tuple[int, list[tuple[byt
     wanted = headers.get(b"range")
     if (method == "GET" and wanted is None) or b"if-range" in headers:
         return None
-    target = _resolve(state, SignedFile(area, key, relative))
+    if b"content-length" in headers or b"transfer-encoding" in headers:  # a body: the body limit judges it first
+        return None
+    located = _located(state, SignedFile(area, key, relative))
+    if located is None:
+        return None
+    target, info = located
     try:
-        info = os.stat(target) if target is not None else None
+        info = info if info is not None else os.stat(target)
     except OSError:
         return None
-    if info is None or target is None or not stat.S_ISREG(info.st_mode):
+    if not stat.S_ISREG(info.st_mode):
         return None
-    out = _stat_headers(info)
-    out["content-type"] = MEDIA_TYPE
+    size = info.st_size
     if wanted is None:  # HEAD
-        out["content-length"] = str(info.st_size)
-        return 200, _encoded(out), b""
-    span = _span(wanted.decode("latin-1"), info.st_size)
+        return 200, [*_encoded_stat_headers(info), (b"content-length", str(size).encode())], b""
+    span = _span(wanted.decode("latin-1"), size)
     if span is None or span[1] - span[0] + 1 > INLINE_BYTES:
         return None
     start, end = span
-    out.update({"content-range": f"bytes {start}-{end}/{info.st_size}", "content-length": str(end - start + 1)})
-    return 206, _encoded(out), b"" if method == "HEAD" else _read(target, start, end - start + 1)
+    length = end - start + 1
+    body = b"" if method == "HEAD" else _read(target, start, length)
+    if method != "HEAD" and len(body) != length:  # the file changed under us: the route answers
+        return None
+    return 206, [*_encoded_stat_headers(info), (b"content-range", f"bytes {start}-{end}/{size}".encode()),
+                 (b"content-length", str(length).encode())], body
+
+
+def _query(text: str) -> dict[str, list[str]]:
+    """``parse_qs(text)``; without its per-field unquoting when nothing in ``text`` is escaped (signed URLs)."""
+    if "%" in text or "+" in text:
+        return parse_qs(text)
+    fields: dict[str, list[str]] = {}
+    for field in text.split("&"):
+        name, equals, value = field.partition("=")
+        if equals and value:  # parse_qs drops blank values and fields without "="
+            fields.setdefault(name, []).append(value)
+    return fields
 
 
 def _encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
