@@ -43,7 +43,7 @@ FILE_CHUNK_BYTES = 1024 * 1024  # large reads: fewer event-loop round trips per 
 
 # -- caches ---------------------------------------------------------------------------------------------
 SNAPSHOT_CACHE_SIZE = 64  # Delta snapshots (file lists) kept per server
-SNAPSHOT_CACHE_FILES = 400_000  # file entries held in those snapshots at most (~2 KB each once queried; the newest stays)
+SNAPSHOT_CACHE_FILES = 400_000  # file entries held in those snapshots at most (~3 KB each once queried; the newest stays)
 SNAPSHOT_INDEXES = 4  # partition-value indexes kept per snapshot (one per column set a filter or predicate reads)
 METADATA_CACHE_SIZE = 512  # table metadata entries before the cache starts over
 VIEW_KEEP_STATES = 32  # materialisations kept per shared view (recipient property values x source versions)
