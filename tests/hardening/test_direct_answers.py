@@ -153,3 +153,34 @@ def test_every_url_is_still_checked_and_refusals_audited(servers: dict[str, Serv
             break
         time.sleep(0.2)
     assert len(events) >= 2 * len(refused) and all(400 <= e["response"]["status_code"] < 500 for e in events)
+
+
+def _resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.parametrize("http", ["httptools", "h11"])
+def test_a_client_that_does_not_read_gets_no_answers_piled_up(servers: dict[str, ServerProcess],
+                                                              urls: dict[str, str], http: str) -> None:
+    """A client that pipelines file reads and never reads the answers: once its answers wait, the server stops
+    reading its requests (back-pressure) instead of keeping every answer (8,000 of ~10 KB would be 80 MB)."""
+    proc, url = servers[http], urlsplit(urls[http])
+    request = f"GET {url.path}?{url.query} HTTP/1.1\r\nHost: x\r\nRange: bytes=0-\r\n\r\n".encode()
+    before = _resident_mb(proc.pid)
+    sent = 0
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: a small window
+        sock.connect((url.hostname or "127.0.0.1", url.port or 80))
+        sock.settimeout(1)
+        try:
+            for _ in range(8000):
+                sock.sendall(request)
+                sent += 1
+        except TimeoutError:  # the server stopped reading: the requests fill the socket buffers
+            pass
+        time.sleep(1)
+        grown = _resident_mb(proc.pid) - before
+    assert grown < 30, f"the server holds {grown:.0f} MB more after {sent} unread answers"

@@ -4,8 +4,10 @@ HEADs and small ranges a client sends about nine of per file it reads); every ot
 this module is unsure of, takes uvicorn's usual path.
 
 Only a request that arrives alone is answered here: a GET or HEAD without a body, on a connection with no
-answer pending (pipelined answers stay in order), not an upgrade, not forwarded by a proxy (uvicorn's proxy
-middleware would rewrite its client address), and within uvicorn's concurrency limit."""
+answer pending (pipelined answers stay in order) and whose client reads its answers (writing is not paused: a
+client that pipelines requests without reading would otherwise have every answer buffered in the server; uvicorn's
+path waits for it), not an upgrade, not forwarded by a proxy (uvicorn's proxy middleware would rewrite its client
+address), and within uvicorn's concurrency limit."""
 
 from __future__ import annotations
 
@@ -42,13 +44,15 @@ class DirectAnswers:
     client: Any
     server_state: Any
     transport: Any
+    flow: Any
 
     _direct_close = False  # the answer written directly asks to close the connection once the message ends
 
     def _answer_directly(self) -> bool:
         """Write the whole answer now if the app has a quick one (True); False: take uvicorn's path."""
         quick = self.quick
-        if quick is None or (self.cycle is not None and not self.cycle.response_complete) or self.pipeline:
+        if quick is None or (self.cycle is not None and not self.cycle.response_complete) or self.pipeline \
+                or self.flow.write_paused:
             return False
         method = self.parser.get_method()
         if method not in (b"GET", b"HEAD") or self.parser.should_upgrade() or (
