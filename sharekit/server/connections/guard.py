@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Literal
 
-from sharekit.server.settings import BODY_TIMEOUT_S, MAX_IDLE_CONNECTIONS
+from sharekit.server.settings import BODY_TIMEOUT_S, HEADER_TIMEOUT_S, MAX_IDLE_CONNECTIONS
 
 Phase = Literal["head", "body", "busy"]  # what the connection waits for from its client ("busy": nothing)
 
@@ -29,6 +29,16 @@ class Guard:
 
     def _phase(self) -> Phase:
         raise NotImplementedError
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """A new connection must send its first head in time, and counts as idle until it does."""
+        super().connection_made(transport)  # type: ignore[misc]  # uvicorn's protocol, after this class
+        self._wait_for_head(fresh=True, head_timeout=HEADER_TIMEOUT_S)
+        evict_idle(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel()
+        super().connection_lost(exc)  # type: ignore[misc]
 
     def _wait_for_head(self, *, fresh: bool, head_timeout: float) -> None:
         """The connection now waits for a request head: it counts as idle; a fresh one must send it in time."""

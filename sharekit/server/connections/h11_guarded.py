@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from sharekit.server.connections.guard import Guard, Phase, evict_idle
+from sharekit.server.connections.guard import Guard, Phase
 from sharekit.server.settings import BODY_TIMEOUT_S, HEADER_TIMEOUT_S
 
 
@@ -23,15 +22,6 @@ class GuardedH11Protocol(Guard, H11Protocol):
     def _phase(self) -> Phase:
         state = self.conn.their_state
         return "head" if state is h11.IDLE else "body" if state is h11.SEND_BODY else "busy"
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)  # type: ignore[arg-type]
-        self._wait_for_head(fresh=True, head_timeout=HEADER_TIMEOUT_S)
-        evict_idle(self)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel()
-        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         head_pending = self.conn.their_state is h11.IDLE

@@ -7,13 +7,12 @@ or the response's end until a head is complete, ``body`` until the message is co
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from sharekit.server.connections.direct import DirectAnswers
-from sharekit.server.connections.guard import Guard, Phase, evict_idle
+from sharekit.server.connections.guard import Guard, Phase
 from sharekit.server.settings import BODY_TIMEOUT_S, HEADER_TIMEOUT_S, MAX_INCOMPLETE_EVENT_BYTES
 
 
@@ -37,15 +36,6 @@ class GuardedHttpToolsProtocol(Guard, DirectAnswers, HttpToolsProtocol):
 
     def _phase(self) -> Phase:
         return self._current
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)  # type: ignore[arg-type]
-        self._wait_for_head(fresh=True, head_timeout=HEADER_TIMEOUT_S)
-        evict_idle(self)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel()
-        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         # The chunk is all head when the connection waited for one (or was inside one) and no head ended in it.
