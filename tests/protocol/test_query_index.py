@@ -111,7 +111,7 @@ def test_indexed_selection_is_the_file_by_file_one(entries: tuple[FileEntry, ...
                                     time_travel=False, cdf_shared=False, page=Page(start, page_size))
             lines = [json.loads(text) for text in answer.file_lines]
             paths = [line["file"]["url"].split("/key/")[1].split("?")[0] for line in lines]
-            assert [line["file"]["url"] for line in lines] == [signer.table_file(p).url for p in paths]
+            assert [line["file"]["url"] for line in lines] == [signer.table_files().url(p) for p in paths]
             assert [e.path for e in answer.sent] == paths
             sent += paths
             assert answer.metrics["activeAddFiles"] == active and answer.metrics["earlyTermination"] == early

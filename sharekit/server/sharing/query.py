@@ -36,10 +36,6 @@ class Signer:
     def change_files(self) -> signing.UrlSigner:
         return signing.UrlSigner(self.secret, self.base_url, "c", self.table_key, self.now_ms, self.ttl_s)
 
-    def table_file(self, relative: str) -> signing.SignedUrl:
-        signer = self.table_files()
-        return signing.SignedUrl(signer.url(relative), signer.expires_ms)
-
 
 @dataclass(frozen=True)
 class Page:
