@@ -60,6 +60,10 @@ def create_app(state: ServerState, on_shutdown: Sequence[Callable[[], None]] = (
     return app
 
 
+# A scope key a server sets when it already asked ``quick_answer`` and got None: the app does not ask again.
+QUICK_ASKED = "sharekit.quick_asked"
+
+
 class SharekitApp(Starlette):
     """Starlette, with one shortcut in front of its middleware stack: HEADs and small ranges of valid signed file
     URLs (``middleware.signed_read``), what a client sends most, about nine per file it reads."""
@@ -79,7 +83,7 @@ class SharekitApp(Starlette):
         return answer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and not scope.get(QUICK_ASKED):
             answer = self.quick_answer(scope)
             if answer is not None:
                 status, headers, body = answer

@@ -19,6 +19,8 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
+from sharekit.server.app import QUICK_ASKED
+
 log = logging.getLogger("sharekit.server")
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]  # status, headers, body (with its content-length header)
@@ -45,6 +47,7 @@ class DirectAnswers:
     server_state: Any
     transport: Any
     flow: Any
+    scope: Any
 
     _direct_close = False  # the answer written directly asks to close the connection once the message ends
 
@@ -77,6 +80,7 @@ class DirectAnswers:
             log.exception("direct answer failed on %s; the app answers", scope["path"])
             return False
         if answer is None:
+            self.scope[QUICK_ASKED] = True  # uvicorn's scope for the app: the same checks would say None again
             return False
         status, headers, body = answer
         keep_alive = self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive()
